@@ -1,0 +1,28 @@
+// bench/agents: every action of halo's agents beside the agents they replace, on the same namespace,
+// loop device or datadir. Each bench/agents/<Name>.ts exports `bench(runs)`; run all or name some:
+//   npm run bench:agents [-- IPaddr Filesystem] [--runs N]
+import { readdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { performance } from 'node:perf_hooks'
+import { run } from '../lib/exec.ts'
+import { median, printTable } from './lib/measure.ts'
+
+const args = process.argv.slice(2)
+const runsAt = args.indexOf('--runs')
+const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 20
+const names = args.filter((a, i) => !a.startsWith('--') && (runsAt < 0 || i !== runsAt + 1))
+const dir = fileURLToPath(new URL('./agents/', import.meta.url))
+const all = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3))
+
+const node: number[] = []
+for (let i = 0; i < runs; i++) {
+  const t0 = performance.now()
+  await run(['node', '-e', '0'])
+  node.push(performance.now() - t0)
+}
+printTable('baseline', [{ what: 'node -e 0', halo: median(node) }], runs)
+
+for (const name of names.length ? names : all) {
+  const mod = (await import(`./agents/${name}.ts`)) as { bench(runs: number): Promise<void> }
+  await mod.bench(runs)
+}

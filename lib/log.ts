@@ -1,0 +1,96 @@
+/**
+ * The one logger. Agents follow the ocf_log convention (HA_LOGFACILITY → syslog, HA_LOGFILE → file,
+ * else stderr); the daemons configure the same sinks from ha.cf (logfacility, logfile, debugfile).
+ * Syslog goes through one long-lived `logger --prio-prefix` child, so a busy daemon forks once.
+ */
+import { appendFileSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
+
+export type Level = 'err' | 'warn' | 'info' | 'debug'
+
+const severity: Record<Level, number> = { err: 3, warn: 4, info: 6, debug: 7 }
+const fileWord: Record<Level, string> = { err: 'ERROR', warn: 'WARN', info: 'info', debug: 'debug' }
+const stderrWord: Record<Level, string> = { err: 'ERROR', warn: 'WARNING', info: 'INFO', debug: 'DEBUG' }
+
+export interface LogSinks {
+  /** syslog tag, e.g. `IPaddr(vip)` or `heartbeat` */
+  tag: string
+  /** syslog facility (daemon, local0…); `none` or undefined: no syslog */
+  facility?: string
+  /** every line but debug */
+  file?: string
+  /** debug lines, and the others too (as Heartbeat's debugfile) */
+  debugFile?: string
+  /** print to stderr when no other sink is set */
+  stderr?: boolean
+  debug?: boolean
+}
+
+export class Logger {
+  private syslog: ChildProcess | undefined
+
+  constructor(readonly sinks: LogSinks) {}
+
+  err(msg: string): void { this.write('err', msg) }
+  warn(msg: string): void { this.write('warn', msg) }
+  info(msg: string): void { this.write('info', msg) }
+  debug(msg: string): void { if (this.sinks.debug) this.write('debug', msg) }
+
+  private write(level: Level, msg: string): void {
+    const { facility, file, debugFile, tag } = this.sinks
+    const line = `${tag}[${process.pid}]: ${stamp(new Date())} ${fileWord[level]}: ${msg}\n`
+    let written = false
+    if (facility && facility !== 'none') {
+      this.syslogChild(facility).stdin!.write(`<${severity[level]}>${msg}\n`)
+      written = true
+    }
+    if (file && level !== 'debug') written = appendQuietly(file, line) || written
+    if (debugFile) written = appendQuietly(debugFile, line) || written
+    if (!written && this.sinks.stderr !== false) process.stderr.write(`${stderrWord[level]}: ${msg}\n`)
+  }
+
+  private syslogChild(facility: string): ChildProcess {
+    this.syslog ??= spawn('logger', ['--prio-prefix', '-p', `${facility}.info`, '-t', this.sinks.tag], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    }).on('error', () => {})
+    return this.syslog
+  }
+
+  /** Flushes syslog lines; await it before the process exits. */
+  close(): Promise<void> {
+    const child = this.syslog
+    this.syslog = undefined
+    if (!child || child.exitCode !== null) return Promise.resolve()
+    return new Promise((resolve) => {
+      child.once('close', () => resolve())
+      child.stdin!.end()
+    })
+  }
+}
+
+/** The sinks the ocf_log convention derives from an agent's environment. */
+export function ocfLogSinks(tag: string, env: NodeJS.ProcessEnv = process.env): LogSinks {
+  return {
+    tag,
+    facility: env.HA_LOGFACILITY ?? env.HA_logfacility,
+    file: env.HA_LOGFILE ?? env.HA_logfile,
+    debugFile: env.HA_DEBUGLOG ?? env.HA_debuglog,
+    debug: /^(1|true|yes|on)$/i.test(env.HA_debug ?? env.HA_DEBUG ?? ''),
+  }
+}
+
+function appendQuietly(file: string, line: string): boolean {
+  try {
+    appendFileSync(file, line)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const two = (n: number) => String(n).padStart(2, '0')
+
+/** Heartbeat's log time stamp: 2026/11/23_05:41:00 */
+export function stamp(d: Date): string {
+  return `${d.getFullYear()}/${two(d.getMonth() + 1)}/${two(d.getDate())}_${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
+}

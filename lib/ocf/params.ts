@@ -1,0 +1,51 @@
+import { HaloError } from '../errors.ts'
+import { ocfTime, parseDuration } from '../time.ts'
+import { OCF } from './codes.ts'
+import type { ParamSpec, ParamSpecs, Params } from './spec.ts'
+
+const truthy = /^(1|true|yes|on|y|ja)$/i
+const falsy = /^(0|false|no|off|n|nein)$/i
+
+/**
+ * Turns raw strings (OCF_RESKEY_* or the v1 positional form) into typed parameters. An empty value counts
+ * as unset, as in the shell agents. Throws HaloError(6) naming the parameter and the value.
+ */
+export function parseParams<P extends ParamSpecs>(specs: P, raw: Record<string, string | undefined>): Params<P> {
+  const out: Record<string, unknown> = {}
+  for (const [name, spec] of Object.entries(specs)) {
+    const text = raw[name]
+    if (text === undefined || text === '') {
+      if (spec.required) throw new HaloError(OCF.ERR_CONFIGURED, `parameter ${name} is required (${spec.shortdesc})`)
+      out[name] = spec.default === undefined ? undefined : typeof spec.default === 'string' ? convert(name, spec, spec.default) : spec.default
+      continue
+    }
+    out[name] = convert(name, spec, text)
+  }
+  return out as Params<P>
+}
+
+function convert(name: string, spec: ParamSpec, text: string): string | number | boolean {
+  const bad = (what: string) => new HaloError(OCF.ERR_CONFIGURED, `parameter ${name}: "${text}" is not ${what}`)
+  switch (spec.type) {
+    case 'integer':
+      if (!/^-?\d+$/.test(text.trim())) throw bad('an integer')
+      return Number(text)
+    case 'boolean':
+      if (truthy.test(text.trim())) return true
+      if (falsy.test(text.trim())) return false
+      throw bad('a boolean (true or false)')
+    case 'time': {
+      const ms = parseDuration(text, ocfTime(spec.unit ?? 's'))
+      if (ms === undefined) throw bad('a duration (e.g. 20s, 500ms)')
+      return ms
+    }
+    case 'string':
+      if (spec.choices && !spec.choices.includes(text)) throw bad(`one of ${spec.choices.join(', ')}`)
+      return text
+  }
+}
+
+/** The OCF_RESKEY_* values of the environment, by parameter name. */
+export function paramsFromEnv(specs: ParamSpecs, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return Object.fromEntries(Object.keys(specs).map((name) => [name, env[`OCF_RESKEY_${name}`]]))
+}

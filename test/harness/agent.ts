@@ -1,0 +1,31 @@
+/** Runs a built agent (dist/agents/NAME) the way Pacemaker or Heartbeat would. */
+import { fileURLToPath } from 'node:url'
+import { run, type RunResult } from '../../lib/exec.ts'
+import { inNetns } from './netns.ts'
+
+export const agentPath = (name: string): string => fileURLToPath(new URL(`../../dist/agents/${name}`, import.meta.url))
+
+export interface AgentCall {
+  /** OCF_RESKEY_* parameters */
+  params?: Record<string, string>
+  /** extra environment (OCF_CHECK_LEVEL, CRM meta...) */
+  env?: Record<string, string>
+  netns?: string
+  timeout?: number
+}
+
+const base = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' }
+
+/** OCF door: `agent ACTION` with OCF_ROOT and OCF_RESKEY_* set, as Pacemaker does. */
+export function ocf(name: string, action: string, call: AgentCall = {}): Promise<RunResult> {
+  const env: NodeJS.ProcessEnv = { ...base, OCF_ROOT: '/usr/lib/ocf', OCF_RESOURCE_INSTANCE: name, ...call.env }
+  for (const [k, v] of Object.entries(call.params ?? {})) env[`OCF_RESKEY_${k}`] = v
+  const argv = [agentPath(name), action]
+  return run(call.netns ? inNetns(call.netns, argv) : argv, { env, timeout: call.timeout ?? 60_000 })
+}
+
+/** Heartbeat v1 door: `agent arg1 arg2 … ACTION`, no OCF environment. */
+export function v1(name: string, args: readonly string[], action: string, call: Omit<AgentCall, 'params'> = {}): Promise<RunResult> {
+  const argv = [agentPath(name), ...args, action]
+  return run(call.netns ? inNetns(call.netns, argv) : argv, { env: { ...base, ...call.env }, timeout: call.timeout ?? 60_000 })
+}
