@@ -1,15 +1,17 @@
 // One esbuild bundle per program: every entry file below becomes dist/<folder>/<name>, an executable
 // with a `#!/usr/bin/env node` line. Entries: agents/*.ts, ha.d/bin/*.ts, mon/bin/*.ts, bin/*.ts.
+// `node build.mjs IPaddr Filesystem` builds only those programs.
 import { build } from 'esbuild'
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 
 const folders = { agents: 'agents', 'ha.d/bin': 'bin', 'mon/bin': 'bin', bin: 'bin' }
 
+const only = process.argv.slice(2)
 const entries = Object.entries(folders).flatMap(([src, out]) =>
   existsSync(src)
     ? readdirSync(src)
-        .filter((f) => f.endsWith('.ts'))
+        .filter((f) => f.endsWith('.ts') && (only.length === 0 || only.includes(basename(f, '.ts'))))
         .map((f) => ({ in: join(src, f), out: join('dist', out, basename(f, '.ts')) }))
     : [],
 )

@@ -1,5 +1,9 @@
 /** Runs a built agent (dist/agents/NAME) the way Pacemaker or Heartbeat would. */
 import { fileURLToPath } from 'node:url'
+import { mkdir, symlink } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { Test } from 'tap'
+import { atEnd, uniqueName } from './cleanup.ts'
 import { run, type RunResult } from '../../lib/exec.ts'
 import { inNetns } from './netns.ts'
 
@@ -28,4 +32,17 @@ export function ocf(name: string, action: string, call: AgentCall = {}): Promise
 export function v1(name: string, args: readonly string[], action: string, call: Omit<AgentCall, 'params'> = {}): Promise<RunResult> {
   const argv = [agentPath(name), ...args, action]
   return run(call.netns ? inNetns(call.netns, argv) : argv, { env: { ...base, ...call.env }, timeout: call.timeout ?? 60_000 })
+}
+
+/**
+ * An OCF provider for this test only, /usr/lib/ocf/resource.d/<unique> → dist/agents, so crm_resource
+ * (which looks only there) runs the agents just built, never the installed ones. Returns the provider name.
+ */
+export async function ocfProvider(t: Test): Promise<string> {
+  const provider = uniqueName('halot')
+  const link = `/usr/lib/ocf/resource.d/${provider}`
+  await mkdir('/usr/lib/ocf/resource.d', { recursive: true })
+  await symlink(dirname(agentPath('x')), link)
+  atEnd(t, ['rm', '-f', link])
+  return provider
 }
