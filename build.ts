@@ -1,0 +1,43 @@
+// One esbuild bundle per program: every entry file below becomes dist/<folder>/<name>, an executable
+// with a `#!/usr/bin/env node` line. Entries: agents/*.ts, ha.d/bin/*.ts, mon/bin/*.ts, bin/*.ts.
+// `npm run build -- IPaddr Filesystem` builds only those programs.
+import { build } from 'esbuild'
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+const folders = { agents: 'agents', 'ha.d/bin': 'bin', 'mon/bin': 'bin', bin: 'bin' }
+
+/** Bundles one program into an executable CommonJS file (CommonJS: node starts it without a loader hop). */
+export async function bundle(entry: string, outfile: string): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    banner: { js: '#!/usr/bin/env node' },
+    logLevel: 'warning',
+  })
+  chmodSync(outfile, 0o755)
+}
+
+async function main(only: readonly string[]): Promise<void> {
+  const entries = Object.entries(folders).flatMap(([src, out]) =>
+    existsSync(src)
+      ? readdirSync(src)
+          .filter((f) => f.endsWith('.ts') && (only.length === 0 || only.includes(basename(f, '.ts'))))
+          .map((f) => ({ in: join(src, f), out: join('dist', out, basename(f, '.ts')) }))
+      : [],
+  )
+  await Promise.all(entries.map((e) => bundle(e.in, e.out)))
+  // The bundles have no extension: this keeps the repository's "type": "module" off them.
+  mkdirSync('dist', { recursive: true })
+  writeFileSync('dist/package.json', '{ "type": "commonjs" }\n')
+  console.log(`built ${entries.length} programs into dist/`)
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2))
