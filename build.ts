@@ -40,4 +40,4 @@ async function main(only: readonly string[]): Promise<void> {
   console.log(`built ${entries.length} programs into dist/`)
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2))
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2))

@@ -4,6 +4,7 @@
 #   ./install.sh --replace-v1  also replace v1 scripts other packages own (kept with dpkg-divert)
 #   ./install.sh --uninstall   remove exactly what earlier runs installed (system packages stay)
 set -euo pipefail
+shopt -s nullglob
 cd "$(dirname "$0")"
 
 LIB=/usr/lib/halo
@@ -138,18 +139,19 @@ install_files() {
   record tree "$LIB"
 
   mkdir_recorded "$OCF_DIR"
-  local agent name
+  local agent pair
   for agent in "$LIB"/agents/*; do
     link_ours "$OCF_DIR/$(basename "$agent")" "$agent" || say "kept $OCF_DIR/$(basename "$agent") (not halo's)"
   done
   for pair in "${OCF_ALIASES[@]}"; do
-    link_ours "$OCF_DIR/${pair%%:*}" "$LIB/agents/${pair#*:}" || true
+    [ -e "$LIB/agents/${pair#*:}" ] || continue
+    link_ours "$OCF_DIR/${pair%%:*}" "$LIB/agents/${pair#*:}" || say "kept $OCF_DIR/${pair%%:*} (not halo's)"
   done
 
   mkdir_recorded "$V1_DIR"
   for pair in "${V1_NAMES[@]}"; do
-    name=${pair%%:*}
-    install_v1 "$name" "$LIB/agents/${pair#*:}"
+    [ -e "$LIB/agents/${pair#*:}" ] || continue
+    install_v1 "${pair%%:*}" "$LIB/agents/${pair#*:}"
   done
 }
 
