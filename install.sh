@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # halo installer for Debian 12, run as root from a clone of the repository. Safe to run again.
 #   ./install.sh               system packages, npm ci, build, install into the standard paths
-#   ./install.sh --replace-v1  also replace v1 scripts other packages own (kept with dpkg-divert)
+#   ./install.sh --replace-v1  also replace Heartbeat's scripts and commands other packages own (dpkg-divert)
 #   ./install.sh --uninstall   remove exactly what earlier runs installed (system packages stay)
 set -euo pipefail
 shopt -s nullglob
@@ -16,12 +16,17 @@ MANIFEST=$STATE/install.manifest
 # Debian packages halo runs on, and those its tests run against (the real programs it must match).
 PACKAGES=(
   iproute2 iputils-arping e2fsprogs util-linux psmisc procps libxml2-utils
-  resource-agents pacemaker-cli-utils tcpdump
+  resource-agents pacemaker-cli-utils tcpdump kmod
 )
 # The haresources names halo answers to: "v1-name:agent".
 V1_NAMES=(IPaddr:IPaddr IPaddr2:IPaddr Filesystem:Filesystem)
 # Extra OCF names: "name:agent" (resource-agents users know IPaddr2).
 OCF_ALIASES=(IPaddr2:IPaddr)
+# Where Heartbeat's commands are called from (recipes call /usr/lib/heartbeat/hb_standby): "path:program".
+LEGACY_COMMANDS=(
+  /usr/share/heartbeat/hb_standby:hb_standby /usr/lib/heartbeat/hb_standby:hb_standby
+  /usr/share/heartbeat/hb_takeover:hb_takeover /usr/lib/heartbeat/hb_takeover:hb_takeover
+)
 
 say() { printf 'halo install: %s\n' "$*"; }
 die() { printf 'halo install: %s\n' "$*" >&2; exit 1; }
@@ -108,8 +113,9 @@ link_ours() {
   ln -s "$target" "$path" && record link "$path"
 }
 
-install_v1() {
-  local name=$1 target=$2 path=$V1_DIR/$1 owner
+# Puts halo's program at a path Heartbeat's users know, unless a package or the admin has one there.
+install_legacy() {
+  local path=$1 target=$2 owner
   link_ours "$path" "$target" && return
   owner=$(dpkg-query -S "$path" 2>/dev/null | cut -d: -f1 || true)
   if [ $replace_v1 = 0 ]; then
@@ -151,7 +157,12 @@ install_files() {
   mkdir_recorded "$V1_DIR"
   for pair in "${V1_NAMES[@]}"; do
     [ -e "$LIB/agents/${pair#*:}" ] || continue
-    install_v1 "${pair%%:*}" "$LIB/agents/${pair#*:}"
+    install_legacy "$V1_DIR/${pair%%:*}" "$LIB/agents/${pair#*:}"
+  done
+  for pair in "${LEGACY_COMMANDS[@]}"; do
+    [ -e "$LIB/bin/${pair#*:}" ] || continue
+    mkdir_recorded "$(dirname "${pair%%:*}")"
+    install_legacy "${pair%%:*}" "$LIB/bin/${pair#*:}"
   done
 }
 

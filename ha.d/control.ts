@@ -1,0 +1,135 @@
+/**
+ * How the commands (hb_standby, hb_takeover, cl_status, halo-heartbeat -k/-r/-s) talk to the running
+ * engine: one JSON request and one JSON answer a line, over a root-only unix socket in the node's /run.
+ * Scripts written for Heartbeat use its FIFO instead; the engine reads that too.
+ */
+import { chmodSync, closeSync, constants, fstatSync, openSync, rmSync, statSync, writeSync } from 'node:fs'
+import { createConnection, createServer, Socket, type Server } from 'node:net'
+import { runOk } from '../lib/exec.ts'
+import { HaloError, errorMessage } from '../lib/errors.ts'
+
+export type ResourceSet = 'all' | 'foreign' | 'local'
+
+export type Request =
+  | { op: 'standby'; set: ResourceSet }
+  | { op: 'takeover'; set: ResourceSet }
+  | { op: 'status' }
+  | { op: 'reload' }
+  | { op: 'shutdown' }
+
+export type Answer = { ok: true; message?: string; status?: EngineStatus } | { ok: false; error: string }
+
+/** What cl_status shows. */
+export interface EngineStatus {
+  version: string
+  node: string
+  nodes: { name: string; type: 'normal' | 'ping'; status: string; links: { iface: string; status: 'up' | 'dead' }[] }[]
+  /** which groups this node holds: local|foreign|all|none|transition */
+  resources: string
+  parameters: Record<string, string>
+}
+
+export const controlSocket = (env: NodeJS.ProcessEnv = process.env): string => env.HALO_CONTROL ?? '/run/halo/heartbeat.sock'
+export const legacyFifo = (env: NodeJS.ProcessEnv = process.env): string => env.HA_FIFO ?? '/var/lib/heartbeat/fifo'
+
+/**
+ * Sends one request and waits (bounded) for the answer. Resolves undefined when no engine listens;
+ * rejects when one listens but does not answer in time.
+ */
+export function ask(request: Request, socket = controlSocket(), timeoutMs = 5000): Promise<Answer | undefined> {
+  return new Promise((resolve, reject) => {
+    const conn = createConnection(socket)
+    let buf = ''
+    const timer = setTimeout(() => {
+      conn.destroy()
+      reject(new HaloError(1, `the heartbeat engine did not answer within ${timeoutMs / 1000} s (${socket})`))
+    }, timeoutMs)
+    conn.on('connect', () => conn.write(`${JSON.stringify(request)}\n`))
+    conn.on('data', (d) => {
+      buf += d
+      const nl = buf.indexOf('\n')
+      if (nl < 0) return
+      clearTimeout(timer)
+      conn.end()
+      try {
+        resolve(JSON.parse(buf.slice(0, nl)) as Answer)
+      } catch (e) {
+        reject(new HaloError(1, `the heartbeat engine answered something unreadable: ${errorMessage(e)}`))
+      }
+    })
+    conn.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer)
+      if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') resolve(undefined)
+      else reject(new HaloError(1, `${socket}: ${e.message}`))
+    })
+  })
+}
+
+/** The engine's side: answers each request line with `handle`'s answer. The socket is root-only. */
+export function serveControl(socket: string, handle: (r: Request) => Promise<Answer>): Promise<Server> {
+  rmSync(socket, { force: true })
+  const server = createServer((conn) => {
+    let buf = ''
+    conn.on('error', () => conn.destroy())
+    conn.on('data', async (d) => {
+      buf += d
+      let nl: number
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl)
+        buf = buf.slice(nl + 1)
+        let answer: Answer
+        try {
+          answer = await handle(JSON.parse(line) as Request)
+        } catch (e) {
+          answer = { ok: false, error: errorMessage(e) }
+        }
+        conn.write(`${JSON.stringify(answer)}\n`)
+      }
+    })
+  })
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(socket, () => {
+      chmodSync(socket, 0o600)
+      resolve(server)
+    })
+  })
+}
+
+/**
+ * Writes a classic-form message (`>>>` … `<<<`) into Heartbeat's FIFO, as its shell scripts do, but
+ * without blocking when no daemon reads it and without creating a file when there is none: false then.
+ */
+export function writeFifo(fifo: string, fields: Record<string, string>): boolean {
+  let fd: number
+  try {
+    fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENXIO') return false
+    throw new HaloError(1, `${fifo}: ${errorMessage(e)}`)
+  }
+  try {
+    // a plain file where the FIFO should be is what Heartbeat's script leaves when no daemon ran
+    if (!fstatSync(fd).isFIFO()) throw new HaloError(1, `${fifo} is not a FIFO; remove it (no heartbeat reads it)`)
+    const body = Object.entries(fields).map(([k, v]) => `${k}=${v}\n`).join('')
+    writeSync(fd, `>>>\n${body}<<<\n`)
+    return true
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * The engine's end of Heartbeat's FIFO, created (mode 600) when missing. Opened read-write and
+ * non-blocking: it never sees end-of-file when a writer leaves, and reading it ties up no thread.
+ */
+export async function openFifo(fifo: string): Promise<Socket> {
+  try {
+    if (!statSync(fifo).isFIFO()) throw new HaloError(1, `${fifo} exists and is not a FIFO; remove it`)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+    await runOk(['mkfifo', '-m', '600', fifo])
+  }
+  return new Socket({ fd: openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK), readable: true, writable: false })
+}
