@@ -26,6 +26,7 @@ OCF_ALIASES=(IPaddr2:IPaddr)
 LEGACY_COMMANDS=(
   /usr/share/heartbeat/hb_standby:hb_standby /usr/lib/heartbeat/hb_standby:hb_standby
   /usr/share/heartbeat/hb_takeover:hb_takeover /usr/lib/heartbeat/hb_takeover:hb_takeover
+  /usr/bin/cl_status:cl_status
 )
 
 say() { printf 'halo install: %s\n' "$*"; }
