@@ -1,0 +1,129 @@
+/**
+ * The heartbeat media of ha.cf (bcast, ucast, mcast) as UDP sockets. Every message goes out on every
+ * medium, so a second path keeps the cluster whole when the first fails; what comes in is attributed to
+ * the medium (the link, by interface name as cl_status shows it) it arrived on.
+ * Node cannot bind a socket to a device, so arrivals are attributed by source address: the medium whose
+ * interface subnet holds it (bcast, mcast) or whose peer it is (ucast).
+ */
+import { createSocket, type Socket } from 'node:dgram'
+import { EventEmitter } from 'node:events'
+import { HaloError } from '../lib/errors.ts'
+import { runOk } from '../lib/exec.ts'
+
+export type Medium =
+  | { kind: 'bcast'; iface: string; port: number }
+  | { kind: 'ucast'; iface: string; peer: string; port: number }
+  | { kind: 'mcast'; iface: string; group: string; port: number; ttl: number; loop: boolean }
+
+export interface Arrival {
+  data: Buffer
+  from: string
+  /** the interface of the medium it came in on */
+  link: string
+}
+
+interface IfaceAddress {
+  address: string
+  prefix: number
+  broadcast: string
+}
+
+/** The IPv4 address of an interface, read with `ip -j`; a clear error when it has none. */
+async function ifaceAddress(iface: string): Promise<IfaceAddress> {
+  const out = await runOk(['ip', '-j', '-4', 'addr', 'show', 'dev', iface]).catch(() => '[]')
+  const info = (JSON.parse(out) as { addr_info?: { local: string; prefixlen: number; broadcast?: string }[] }[])[0]?.addr_info?.[0]
+  if (!info) throw new HaloError(6, `heartbeat medium on ${iface}: the interface does not exist or has no IPv4 address`)
+  return { address: info.local, prefix: info.prefixlen, broadcast: info.broadcast ?? info.local }
+}
+
+const toInt = (ip: string) => ip.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0
+const sameSubnet = (a: string, b: IfaceAddress) => {
+  const mask = b.prefix === 0 ? 0 : (~0 << (32 - b.prefix)) >>> 0
+  return (toInt(a) & mask) === (toInt(b.address) & mask)
+}
+
+interface Route {
+  medium: Medium
+  local: IfaceAddress
+  /** where this medium sends to, and through which socket (mcast: the one joined on its interface) */
+  to: string
+  socket: Socket
+}
+
+export class Media extends EventEmitter<{ arrival: [Arrival]; error: [Error] }> {
+  private readonly sockets: Socket[] = []
+  private readonly routes: Route[] = []
+  private sender!: Socket
+
+  static async open(media: readonly Medium[]): Promise<Media> {
+    const m = new Media()
+    try {
+      await m.bind(media)
+    } catch (e) {
+      m.close()
+      throw e
+    }
+    return m
+  }
+
+  private async bind(media: readonly Medium[]): Promise<void> {
+    this.sender = await this.socket(0, (s) => s.setBroadcast(true))
+    const listening = new Map<string, Socket>()
+    for (const medium of media) {
+      const local = await ifaceAddress(medium.iface)
+      const key = medium.kind === 'mcast' ? `${medium.group}:${medium.port}` : `*:${medium.port}`
+      let listener = listening.get(key)
+      if (!listener) {
+        listener = await this.socket(medium.port, (s) => {
+          if (medium.kind !== 'mcast') return s.setBroadcast(true)
+          s.addMembership(medium.group, local.address)
+          s.setMulticastInterface(local.address)
+          s.setMulticastTTL(medium.ttl)
+          s.setMulticastLoopback(medium.loop)
+        })
+        listening.set(key, listener)
+      }
+      const to = medium.kind === 'bcast' ? local.broadcast : medium.kind === 'ucast' ? medium.peer : medium.group
+      const socket = medium.kind === 'mcast' ? listener : this.sender
+      // a ucast line naming this node's own address is the copy of a shared ha.cf: nothing to send
+      if (medium.kind !== 'ucast' || medium.peer !== local.address) this.routes.push({ medium, local, to, socket })
+    }
+  }
+
+  private socket(port: number, setup: (s: Socket) => void): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const s = createSocket({ type: 'udp4', reuseAddr: true })
+      s.once('error', reject)
+      s.bind(port, () => {
+        s.off('error', reject)
+        s.on('error', (e) => this.emit('error', e))
+        setup(s)
+        if (port !== 0) s.on('message', (data, rinfo) => this.arrive(data, rinfo.address))
+        this.sockets.push(s)
+        resolve(s)
+      })
+    })
+  }
+
+  private arrive(data: Buffer, from: string): void {
+    const route =
+      this.routes.find((r) => r.medium.kind === 'ucast' && r.to === from) ??
+      this.routes.find((r) => r.medium.kind !== 'ucast' && sameSubnet(from, r.local)) ??
+      this.routes.find((r) => r.local.address === from)
+    this.emit('arrival', { data, from, link: route?.medium.iface ?? from })
+  }
+
+  /** Sends one message on every medium. */
+  send(data: Buffer): void {
+    for (const r of this.routes) r.socket.send(data, r.medium.port, r.to)
+  }
+
+  /** The links (interfaces) this node sends on, in ha.cf order. */
+  links(): string[] {
+    return [...new Set(this.routes.map((r) => r.medium.iface))]
+  }
+
+  close(): void {
+    for (const s of this.sockets.splice(0)) s.close()
+  }
+}
