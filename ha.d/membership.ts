@@ -1,0 +1,138 @@
+/**
+ * Who is alive. A peer is dead when its own advertised deadtime (`dt` in its status) has passed since
+ * its last accepted status; a node never heard from is dead after initdead. Each peer has a timer of its
+ * own, re-armed by each status: death is declared the moment its deadtime passes, not at the next tick.
+ * Generations: lower than the last seen is a replay (dropped); higher is a restart of that node.
+ */
+import { EventEmitter } from 'node:events'
+import { performance } from 'node:perf_hooks'
+import type { Logger } from '../lib/log.ts'
+
+/** The words cl_status uses: init and up before the node is active, dead after its deadtime. */
+export type NodeState = 'init' | 'up' | 'active' | 'dead'
+
+/** What membership needs of a status message. */
+export interface StatusHeard {
+  from: string
+  generation: number
+  /** st= of the message: init, up or active */
+  state: string
+  /** the sender's deadtime (dt=), ms */
+  deadtime: number
+  /** the interface it came in on */
+  link: string
+}
+
+export interface Peer {
+  name: string
+  state: NodeState
+  generation: number
+  /** performance.now() of the last accepted status */
+  lastHeard: number
+  links: Map<string, { up: boolean; timer?: NodeJS.Timeout }>
+  timer?: NodeJS.Timeout
+}
+
+export interface MembershipOptions {
+  self: string
+  nodes: readonly string[]
+  links: readonly string[]
+  deadtime: number
+  warntime: number
+  initdead: number
+  log: Logger
+}
+
+export type Verdict = 'accepted' | 'replay' | 'stranger' | 'self'
+
+export class Membership extends EventEmitter<{ up: [Peer]; dead: [Peer]; restart: [Peer] }> {
+  readonly peers = new Map<string, Peer>()
+
+  constructor(private readonly opts: MembershipOptions) {
+    super()
+    for (const name of opts.nodes) {
+      if (name === opts.self) continue
+      this.peers.set(name, { name, state: 'init', generation: 0, lastHeard: 0, links: new Map(opts.links.map((l) => [l, { up: false }])) })
+    }
+  }
+
+  /** Arms the initdead timers: a node not heard from by then counts as dead. */
+  start(): void {
+    for (const peer of this.peers.values()) this.arm(peer, this.opts.initdead)
+  }
+
+  heard(msg: StatusHeard): Verdict {
+    if (msg.from === this.opts.self) return 'self'
+    const peer = this.peers.get(msg.from)
+    if (!peer) return 'stranger'
+    if (msg.generation < peer.generation) {
+      this.opts.log.warn(`dropped a status from ${peer.name} with generation ${msg.generation} < ${peer.generation} (replay?)`)
+      return 'replay'
+    }
+    const now = performance.now()
+    const restarted = peer.generation !== 0 && msg.generation > peer.generation
+    if (peer.lastHeard > 0 && peer.state !== 'dead' && !restarted) {
+      const interval = now - peer.lastHeard
+      if (interval > this.opts.warntime) this.opts.log.warn(`Late heartbeat: node ${peer.name}: interval ${Math.round(interval)} ms`)
+    }
+    const wasDead = peer.state === 'dead' || peer.state === 'init'
+    peer.generation = msg.generation
+    peer.lastHeard = now
+    peer.state = msg.state === 'active' ? 'active' : 'up'
+    this.arm(peer, msg.deadtime)
+    this.linkHeard(peer, msg.link, msg.deadtime)
+    if (restarted) {
+      this.opts.log.info(`node ${peer.name} restarted (generation ${msg.generation})`)
+      this.emit('restart', peer)
+    }
+    if (wasDead) {
+      this.opts.log.info(`node ${peer.name}: status ${peer.state}`)
+      this.emit('up', peer)
+    }
+    return 'accepted'
+  }
+
+  private arm(peer: Peer, ms: number): void {
+    clearTimeout(peer.timer)
+    peer.timer = setTimeout(() => this.die(peer, ms), ms)
+  }
+
+  private die(peer: Peer, ms: number): void {
+    if (peer.state === 'dead') return
+    const silent = peer.lastHeard === 0 ? 'never heard from' : `silent for ${Math.round(performance.now() - peer.lastHeard)} ms`
+    this.opts.log.warn(`node ${peer.name} is dead (${silent}; its deadtime is ${ms} ms)`)
+    peer.state = 'dead'
+    for (const link of peer.links.values()) {
+      clearTimeout(link.timer)
+      link.up = false
+    }
+    this.emit('dead', peer)
+  }
+
+  /** A peer announced its departure (shutdone): dead now, without waiting for its deadtime. */
+  departed(name: string): void {
+    const peer = this.peers.get(name)
+    if (!peer) return
+    clearTimeout(peer.timer)
+    this.die(peer, 0)
+  }
+
+  private linkHeard(peer: Peer, link: string, deadtime: number): void {
+    let l = peer.links.get(link)
+    if (!l) peer.links.set(link, (l = { up: false }))
+    if (!l.up) this.opts.log.info(`link ${peer.name}:${link} up`)
+    l.up = true
+    clearTimeout(l.timer)
+    l.timer = setTimeout(() => {
+      l.up = false
+      this.opts.log.warn(`link ${peer.name}:${link} dead`)
+    }, deadtime)
+  }
+
+  stop(): void {
+    for (const peer of this.peers.values()) {
+      clearTimeout(peer.timer)
+      for (const l of peer.links.values()) clearTimeout(l.timer)
+    }
+  }
+}

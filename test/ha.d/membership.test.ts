@@ -1,0 +1,120 @@
+import t, { type Test } from 'tap'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { once } from 'node:events'
+import { performance } from 'node:perf_hooks'
+import { Logger } from '../../lib/log.ts'
+import { Membership, type StatusHeard } from '../../ha.d/membership.ts'
+
+function membership(t: Test, over: Partial<ConstructorParameters<typeof Membership>[0]> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'halo-mem-'))
+  const file = join(dir, 'log')
+  const m = new Membership({
+    self: 'nodea',
+    nodes: ['nodea', 'nodeb'],
+    links: ['hb0', 'hb1'],
+    deadtime: 5000,
+    warntime: 2500,
+    initdead: 10_000,
+    log: new Logger({ tag: 'heartbeat', file, stderr: false }),
+    ...over,
+  })
+  t.teardown(() => {
+    m.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return { m, log: () => readFileSync(file, 'utf8') }
+}
+
+const status = (over: Partial<StatusHeard> = {}): StatusHeard => ({ from: 'nodeb', generation: 7, state: 'active', deadtime: 5000, link: 'hb0', ...over })
+
+/** the event, or a failure after `ms` */
+async function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`nothing within ${ms} ms`)), ms)))
+  try {
+    return await Promise.race([p, limit])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+t.test('a node never heard from is dead after initdead', async (t) => {
+  const { m, log } = membership(t, { initdead: 200 })
+  m.start()
+  const [peer] = await within(5000, once(m, 'dead'))
+  t.equal(peer.name, 'nodeb')
+  t.equal(m.peers.get('nodeb')!.state, 'dead')
+  t.match(log(), /node nodeb is dead \(never heard from; its deadtime is 200 ms\)/)
+})
+
+t.test("a peer dies by its own advertised deadtime, not ours", async (t) => {
+  const { m } = membership(t)
+  m.start()
+  const up = once(m, 'up')
+  t.equal(m.heard(status({ deadtime: 300 })), 'accepted')
+  await up
+  t.equal(m.peers.get('nodeb')!.state, 'active')
+  const t0 = performance.now()
+  await within(5000, once(m, 'dead'))
+  t.ok(performance.now() - t0 >= 295, 'not before its deadtime')
+  t.notOk(m.peers.get('nodeb')!.links.get('hb0')!.up, 'its links are down too')
+})
+
+t.test('statuses keep a peer alive; silence after them kills it', async (t) => {
+  const { m } = membership(t)
+  m.start()
+  let dead = false
+  m.on('dead', () => (dead = true))
+  for (let i = 0; i < 5; i++) {
+    m.heard(status({ deadtime: 200 }))
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  t.notOk(dead, 'alive while statuses come')
+  await within(5000, once(m, 'dead'))
+})
+
+t.test('generations: lower is a replay and changes nothing; higher is a restart', async (t) => {
+  const { m, log } = membership(t)
+  m.start()
+  m.heard(status({ generation: 7 }))
+  t.equal(m.heard(status({ generation: 6, state: 'up' })), 'replay')
+  t.equal(m.peers.get('nodeb')!.state, 'active')
+  t.match(log(), /dropped a status from nodeb with generation 6 < 7/)
+  const restart = once(m, 'restart')
+  t.equal(m.heard(status({ generation: 8, state: 'up' })), 'accepted')
+  await within(1000, restart)
+  t.equal(m.peers.get('nodeb')!.generation, 8)
+})
+
+t.test('ourselves and strangers are not members', async (t) => {
+  const { m } = membership(t)
+  t.equal(m.heard(status({ from: 'nodea' })), 'self')
+  t.equal(m.heard(status({ from: 'nodec' })), 'stranger')
+  t.same([...m.peers.keys()], ['nodeb'])
+})
+
+t.test('a late heartbeat is logged with its interval', async (t) => {
+  const { m, log } = membership(t, { warntime: 50 })
+  m.heard(status())
+  await new Promise((r) => setTimeout(r, 120))
+  m.heard(status())
+  t.match(log(), /WARN: Late heartbeat: node nodeb: interval \d+ ms/)
+})
+
+t.test('links: each is up while heard on, per peer', async (t) => {
+  const { m } = membership(t)
+  m.heard(status({ link: 'hb1', deadtime: 200 }))
+  const links = m.peers.get('nodeb')!.links
+  t.same([links.get('hb0')!.up, links.get('hb1')!.up], [false, true])
+})
+
+t.test('a departed peer (shutdone) is dead at once', async (t) => {
+  const { m } = membership(t)
+  m.heard(status())
+  const dead = once(m, 'dead')
+  m.departed('nodeb')
+  await within(100, dead)
+  t.equal(m.peers.get('nodeb')!.state, 'dead')
+})
