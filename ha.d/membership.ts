@@ -5,7 +5,6 @@
  * Generations: lower than the last seen is a replay (dropped); higher is a restart of that node.
  */
 import { EventEmitter } from 'node:events'
-import { performance } from 'node:perf_hooks'
 import type { Logger } from '../lib/log.ts'
 
 /** The words cl_status uses: init and up before the node is active, dead after its deadtime. */

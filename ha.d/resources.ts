@@ -5,7 +5,6 @@
  */
 import { accessSync, constants } from 'node:fs'
 import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { HaloError, errorMessage } from '../lib/errors.ts'
 import { describeFailure, run } from '../lib/exec.ts'

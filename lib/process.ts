@@ -4,7 +4,6 @@
  * polling /proc every few ms, always bounded by the caller's deadline.
  */
 import { readFileSync } from 'node:fs'
-import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export function isAlive(pid: number): boolean {

@@ -1,5 +1,4 @@
 /** Timing for benchmarks: whole-command wall time, medians, and the side-by-side table they print. */
-import { performance } from 'node:perf_hooks'
 import { run, describeFailure, type RunOptions } from '../../lib/exec.ts'
 
 /** Wall time of one run of argv in ms; throws when it does not exit with one of `ok` codes. */

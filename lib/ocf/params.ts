@@ -3,8 +3,12 @@ import { ocfTime, parseDuration } from '../time.ts'
 import { OCF } from './codes.ts'
 import type { ParamSpec, ParamSpecs, Params } from './spec.ts'
 
-const truthy = /^(1|true|yes|on|y|ja)$/i
-const falsy = /^(0|false|no|off|n|nein)$/i
+/** An OCF boolean as the shell agents' ocf_is_true reads it; undefined when it is neither. */
+export function ocfBoolean(text: string): boolean | undefined {
+  if (/^(1|true|yes|on|y|ja)$/i.test(text.trim())) return true
+  if (/^(0|false|no|off|n|nein)$/i.test(text.trim())) return false
+  return undefined
+}
 
 /**
  * Turns raw strings (OCF_RESKEY_* or the v1 positional form) into typed parameters. An empty value counts
@@ -30,10 +34,11 @@ function convert(name: string, spec: ParamSpec, text: string): string | number |
     case 'integer':
       if (!/^-?\d+$/.test(text.trim())) throw bad('an integer')
       return Number(text)
-    case 'boolean':
-      if (truthy.test(text.trim())) return true
-      if (falsy.test(text.trim())) return false
-      throw bad('a boolean (true or false)')
+    case 'boolean': {
+      const value = ocfBoolean(text)
+      if (value === undefined) throw bad('a boolean (true or false)')
+      return value
+    }
     case 'time': {
       const ms = parseDuration(text, ocfTime(spec.unit ?? 's'))
       if (ms === undefined) throw bad('a duration (e.g. 20s, 500ms)')

@@ -7,7 +7,6 @@
  */
 import { basename } from 'node:path'
 import { accessSync, constants } from 'node:fs'
-import { performance } from 'node:perf_hooks'
 import { HaloError, errorMessage } from '../errors.ts'
 import { Logger, ocfLogSinks } from '../log.ts'
 import { OCF } from './codes.ts'

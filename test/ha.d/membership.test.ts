@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { once } from 'node:events'
-import { performance } from 'node:perf_hooks'
 import { Logger } from '../../lib/log.ts'
 import { Membership, type StatusHeard } from '../../ha.d/membership.ts'
 
