@@ -22,17 +22,25 @@ function render(n: Node, indent = ''): string {
 
 const desc = (name: 'longdesc' | 'shortdesc', text: string): Node => ({ name, attrs: { lang: 'en' }, text })
 
+/**
+ * A promotable agent (one with promote) is monitored once per role, and Pacemaker needs the two intervals
+ * to differ; the roles are named as Pacemaker 2.1 and its own Stateful agent name them.
+ */
+function monitors(spec: AgentSpec<ParamSpecs>, timeout: string, depth: string): Attrs[] {
+  const interval = spec.monitorInterval ?? 10
+  if (!spec.actions.promote) return [{ name: 'monitor', timeout, interval: `${interval}s`, depth }]
+  return [
+    { name: 'monitor', timeout, interval: `${interval}s`, depth, role: 'Promoted' },
+    { name: 'monitor', timeout, interval: `${interval + 1}s`, depth, role: 'Unpromoted' },
+  ]
+}
+
 export function metaData(spec: AgentSpec<ParamSpecs>): string {
   const t = (action: string, fallback: number) => `${spec.timeouts?.[action as 'start'] ?? fallback}s`
   const actions: Attrs[] = [
     { name: 'start', timeout: t('start', 20) },
     { name: 'stop', timeout: t('stop', 20) },
-    ...(spec.depths ?? [0]).map((depth) => ({
-      name: 'monitor',
-      timeout: t('monitor', 20),
-      interval: `${spec.monitorInterval ?? 10}s`,
-      depth: String(depth),
-    })),
+    ...(spec.depths ?? [0]).flatMap((depth) => monitors(spec, t('monitor', 20), String(depth))),
   ]
   for (const name of ['promote', 'demote', 'notify', 'reload'] as const) {
     if (spec.actions[name]) actions.push({ name, timeout: t(name, 20) })

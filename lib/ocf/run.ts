@@ -61,9 +61,9 @@ export async function dispatch(
   }
 
   const probe = fn === spec.actions.monitor && Number(env.OCF_RESKEY_CRM_meta_interval ?? '0') === 0
-  const code = await attempt(spec, action, fn, v1 ? args.slice(0, -1) : undefined, env, log, probe)
+  const { code, ctx } = await attempt(spec, action, fn, v1 ? args.slice(0, -1) : undefined, env, log, probe)
   if (!v1) return code
-  if (action === 'status') return v1Status(code)
+  if (action === 'status') return v1Status(code, ctx?.v1Status)
   return code === OCF.SUCCESS ? 0 : 1
 }
 
@@ -75,7 +75,7 @@ async function attempt(
   env: NodeJS.ProcessEnv,
   log: Logger,
   probe: boolean,
-): Promise<number> {
+): Promise<{ code: number; ctx?: ActionContext<ParamSpecs> }> {
   let ctx: ActionContext<ParamSpecs>
   try {
     ctx = context(spec, action, v1Args, env, log, probe)
@@ -87,17 +87,17 @@ async function attempt(
     // shared disk not mounted here), it does not. A bad value is still reported: the admin must fix it.
     if (probe && code === OCF.ERR_INSTALLED) {
       log.debug(`probe: ${errorMessage(err)}; reporting not running`)
-      return OCF.NOT_RUNNING
+      return { code: OCF.NOT_RUNNING }
     }
     exitReason(env, log, errorMessage(err))
-    return code
+    return { code }
   }
-  if (fn === undefined) return OCF.SUCCESS // validate-all: the checks above were the action
+  if (fn === undefined) return { code: OCF.SUCCESS, ctx } // validate-all: the checks above were the action
   try {
-    return await fn(ctx)
+    return { code: await fn(ctx), ctx }
   } catch (err) {
     exitReason(env, log, errorMessage(err))
-    return codeOf(err)
+    return { code: codeOf(err), ctx }
   }
 }
 
@@ -170,7 +170,11 @@ function exitReason(env: NodeJS.ProcessEnv, log: Logger, reason: string): void {
 }
 
 /** What Heartbeat's ResourceManager reads from `status`: the words matter, and the LSB code for people. */
-function v1Status(code: number): number {
+function v1Status(code: number, said: ActionContext<ParamSpecs>['v1Status']): number {
+  if (said) {
+    process.stdout.write(`${said.line}\n`)
+    return said.exitCode
+  }
   const running = code === OCF.SUCCESS || code === OCF.RUNNING_PROMOTED
   process.stdout.write(running ? 'running\n' : 'stopped\n')
   return running ? 0 : 3

@@ -44,6 +44,12 @@ export interface ActionContext<P extends ParamSpecs> {
   instance: string
   log: Logger
   env: NodeJS.ProcessEnv
+  /**
+   * Heartbeat v1 `status` only: the line printed and the exit code, where the agent's words are richer
+   * than running/stopped (drbddisk answers `running (Primary)` as Heartbeat's own drbddisk does). Heartbeat
+   * reads the words, so the line must still say "running" only when the resource runs here.
+   */
+  v1Status?: { line: string; exitCode: number }
 }
 
 /** An action returns an OCF code, or throws a HaloError carrying one with the reason. */
