@@ -16,10 +16,10 @@ MANIFEST=$STATE/install.manifest
 # Debian packages halo runs on, and those its tests run against (the real programs it must match).
 PACKAGES=(
   iproute2 iputils-arping e2fsprogs util-linux psmisc procps libxml2-utils
-  resource-agents pacemaker-cli-utils tcpdump kmod
+  resource-agents pacemaker-cli-utils tcpdump kmod drbd-utils
 )
 # The haresources names halo answers to: "v1-name:agent".
-V1_NAMES=(IPaddr:IPaddr IPaddr2:IPaddr Filesystem:Filesystem)
+V1_NAMES=(IPaddr:IPaddr IPaddr2:IPaddr Filesystem:Filesystem drbddisk:drbddisk)
 # Extra OCF names: "name:agent" (resource-agents users know IPaddr2).
 OCF_ALIASES=(IPaddr2:IPaddr)
 # Where Heartbeat's commands are called from (recipes call /usr/lib/heartbeat/hb_standby): "path:program".
