@@ -17,9 +17,10 @@ MANIFEST=$STATE/install.manifest
 PACKAGES=(
   iproute2 iputils-arping e2fsprogs util-linux psmisc procps libxml2-utils
   resource-agents pacemaker-cli-utils tcpdump kmod drbd-utils
+  mariadb-server mariadb-client
 )
 # The haresources names halo answers to: "v1-name:agent".
-V1_NAMES=(IPaddr:IPaddr IPaddr2:IPaddr Filesystem:Filesystem drbddisk:drbddisk)
+V1_NAMES=(IPaddr:IPaddr IPaddr2:IPaddr Filesystem:Filesystem drbddisk:drbddisk mysqld:mysql appserver:appserver)
 # Extra OCF names: "name:agent" (resource-agents users know IPaddr2).
 OCF_ALIASES=(IPaddr2:IPaddr)
 # Where Heartbeat's commands are called from (recipes call /usr/lib/heartbeat/hb_standby): "path:program".

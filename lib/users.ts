@@ -1,0 +1,48 @@
+/**
+ * System users and groups by name, through getent so that LDAP/SSSD accounts resolve as they do for
+ * su and the daemons (Node has no getpwnam). Used when an agent starts a server as its user.
+ */
+import { HaloError } from './errors.ts'
+import { run } from './exec.ts'
+import { OCF } from './ocf/codes.ts'
+
+export interface Account {
+  name: string
+  uid: number
+  gid: number
+  /** home directory ('/' when unknown) */
+  home: string
+}
+
+async function getent(db: 'passwd' | 'group', name: string): Promise<string[] | undefined> {
+  if (/^\d+$/.test(name)) return undefined // a number is taken as it is, see below
+  const r = await run(['getent', db, name], { timeout: 5000 })
+  return r.code === 0 ? r.stdout.trim().split('\n')[0].split(':') : undefined
+}
+
+/**
+ * The account `user` (name or uid), with `group` (name or gid) instead of its primary group when given.
+ * Throws HaloError(5, naming the parameter) when either does not exist on this host.
+ */
+export async function account(user: string, group?: string, names = { user: 'user', group: 'group' }): Promise<Account> {
+  let uid: number
+  let gid: number
+  let home = '/'
+  const pw = await getent('passwd', user)
+  if (pw) {
+    uid = Number(pw[2])
+    gid = Number(pw[3])
+    home = pw[5] || '/'
+  } else if (/^\d+$/.test(user)) {
+    uid = gid = Number(user)
+  } else {
+    throw new HaloError(OCF.ERR_INSTALLED, `parameter ${names.user}: no user "${user}" on this host`)
+  }
+  if (group !== undefined && group !== '') {
+    const gr = await getent('group', group)
+    if (gr) gid = Number(gr[2])
+    else if (/^\d+$/.test(group)) gid = Number(group)
+    else throw new HaloError(OCF.ERR_INSTALLED, `parameter ${names.group}: no group "${group}" on this host`)
+  }
+  return { name: user, uid, gid, home }
+}
