@@ -3,8 +3,7 @@
 //   npm run bench:agents [-- IPaddr Filesystem] [--runs N]
 import { readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { run } from '../lib/exec.ts'
-import { median, printTable } from './lib/measure.ts'
+import { median, printTable, timeOnce } from './lib/measure.ts'
 
 const args = process.argv.slice(2)
 const runsAt = args.indexOf('--runs')
@@ -13,14 +12,10 @@ const names = args.filter((a, i) => !a.startsWith('--') && (runsAt < 0 || i !== 
 const dir = fileURLToPath(new URL('./agents/', import.meta.url))
 const all = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3))
 
+// in the environment the agents get from Pacemaker, PATH only (an inherited NODE_EXTRA_CA_CERTS alone
+// makes node start 40 ms slower)
 const node: number[] = []
-for (let i = 0; i < runs; i++) {
-  const t0 = performance.now()
-  // the environment the agents get from Pacemaker: PATH only (an inherited NODE_EXTRA_CA_CERTS alone
-  // makes node start 40 ms slower)
-  await run(['node', '-e', '0'], { env: { PATH: process.env.PATH } })
-  node.push(performance.now() - t0)
-}
+for (let i = 0; i < runs; i++) node.push(await timeOnce(['node', '-e', '0'], { PATH: process.env.PATH }))
 printTable('baseline', [{ what: 'node -e 0', halo: median(node) }], runs)
 
 for (const name of names.length ? names : all) {

@@ -33,10 +33,10 @@ export async function bench(runs: number): Promise<void> {
         })
         const time = async (step: (typeof steps)[number], action: string, level?: string) => {
           const key = `${who} ${step}`
-          times.set(key, [...(times.get(key) ?? []), await timeOnce([agent, action], { env: env(level) })])
+          times.set(key, [...(times.get(key) ?? []), await timeOnce([agent, action], env(level))])
         }
         // in the agents' environment: an inherited NODE_EXTRA_CA_CERTS alone adds 30+ ms to node's start
-        if (who === 'halo') times.set('node -e 0', [...(times.get('node -e 0') ?? []), await timeOnce(['node', '-e', '0'], { env: { PATH: process.env.PATH } })])
+        if (who === 'halo') times.set('node -e 0', [...(times.get('node -e 0') ?? []), await timeOnce(['node', '-e', '0'], { PATH: process.env.PATH })])
         await time('start', 'start')
         await time('monitor (depth 0)', 'monitor', '0')
         await time('monitor (depth 10)', 'monitor', '10')

@@ -2,7 +2,6 @@
 import t, { type Test } from 'tap'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { run, runOk, spawnDetached } from '../../lib/exec.ts'
 import { readMountInfo } from '../../lib/mounts.ts'
 import { isAlive } from '../../lib/process.ts'
@@ -10,6 +9,7 @@ import { bundle } from '../../build.ts'
 import { agentPath, ocf, ocfProvider, v1 } from '../harness/agent.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { loopExt4, type LoopDisk } from '../harness/loop.ts'
+import { until } from '../harness/wait.ts'
 
 t.before(() => bundle(new URL('../../agents/Filesystem.ts', import.meta.url).pathname, agentPath('Filesystem')))
 
@@ -18,13 +18,6 @@ const mountsAt = (dir: string) => readMountInfo().filter((m) => m.mountPoint ===
 const reason = (stderr: string) => /ocf-exit-reason:(.*)/.exec(stderr)?.[1] ?? ''
 
 /** Polls external state until it holds; fails the wait after `ms`. */
-async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(5)
-  }
-}
 
 /** A process whose working directory is `cwd`, killed at the end of the test whatever happens. */
 function holder(t: Test, cwd: string, argv = ['sleep', '600']): number {

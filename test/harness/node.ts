@@ -7,12 +7,12 @@ import { mkdtempSync, existsSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Test } from 'tap'
 import { run, spawnDetached, type RunOptions, type RunResult } from '../../lib/exec.ts'
 import { isAlive } from '../../lib/process.ts'
 import { atEnd } from './cleanup.ts'
 import { netns } from './netns.ts'
+import { until } from './wait.ts'
 
 const init = fileURLToPath(new URL('./node-init', import.meta.url))
 
@@ -29,15 +29,6 @@ export interface VirtualNode {
   enter(argv: readonly string[]): string[]
   /** kill -9 of PID 1, resolved once the node is gone */
   powerCut(): Promise<void>
-}
-
-/** Polls `ok` until it is true or `ms` pass; throws naming `what` on time-out. */
-export async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = performance.now() + ms
-  while (!(await ok())) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
-    await sleep(10)
-  }
 }
 
 /**
