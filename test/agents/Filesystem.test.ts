@@ -6,7 +6,7 @@ import { run, runOk, spawnDetached } from '../../lib/exec.ts'
 import { readMountInfo } from '../../lib/mounts.ts'
 import { isAlive } from '../../lib/process.ts'
 import { bundle } from '../../build.ts'
-import { agentPath, ocf, ocfProvider, v1 } from '../harness/agent.ts'
+import { agentPath, ocf, ocfProvider, ocfTester, v1 } from '../harness/agent.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { loopExt4, type LoopDisk } from '../harness/loop.ts'
 import { until } from '../harness/wait.ts'
@@ -313,11 +313,7 @@ t.test('meta-data: valid against the OCF 1.0 DTD, resource-agents parameter name
 
 t.test('ocf-tester -v passes', async (t) => {
   const disk = await loopExt4(t)
-  const r = await run(['ocf-tester', '-v', '-n', 'halofs', '-o', `device=${disk.device}`, '-o', `directory=${join(disk.dir, 'm')}`, '-o', 'fstype=ext4', agentPath('Filesystem')], {
-    timeout: 120_000,
-  })
-  t.equal(r.code, 0, r.stdout.split('\n').slice(-15).join('\n'))
-  t.match(r.stdout, /Filesystem passed all tests/)
+  await ocfTester(t, 'Filesystem', { device: disk.device, directory: join(disk.dir, 'm'), fstype: 'ext4' })
   t.same(mountsAt(join(disk.dir, 'm')), [])
 })
 

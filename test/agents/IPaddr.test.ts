@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import { statSync, existsSync, readFileSync } from 'node:fs'
 import { run, runOk } from '../../lib/exec.ts'
 import { isAlive } from '../../lib/process.ts'
-import { agentPath, ocf, ocfProvider, v1 } from '../harness/agent.ts'
+import { ocf, ocfProvider, ocfTester, v1 } from '../harness/agent.ts'
 import { capture } from '../harness/capture.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { inNetns, netns, veth } from '../harness/netns.ts'
@@ -184,9 +184,7 @@ t.test('Heartbeat v1: ip/bits/nic:label/brd, and a bare IP', async (t) => {
 t.test('ocf-tester -v passes, IPv4 and IPv6', async (t) => {
   const { node } = await pair(t)
   for (const ip of ['10.20.0.13', '2001:db8:20::13']) {
-    const r = await run(inNetns(node, ['ocf-tester', '-v', '-n', 'vip', '-o', `ip=${ip}`, '-o', 'arp_count=1', agentPath('IPaddr')]), { env, timeout: 120_000 })
-    t.equal(r.code, 0, `${ip}: ${r.stdout.split('\n').slice(-5).join('\n')}${r.stderr}`)
-    t.match(r.stdout, /IPaddr passed all tests/)
+    await ocfTester(t, 'IPaddr', { ip, arp_count: '1' }, { netns: node, env })
   }
   t.notMatch(await addrs(node), /10\.20\.0\.13|2001:db8:20::13/, 'left nothing behind')
 })

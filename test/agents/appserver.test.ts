@@ -9,8 +9,8 @@ import { run } from '../../lib/exec.ts'
 import { isAlive, readPidFile } from '../../lib/process.ts'
 import { connect } from '../../lib/tcp.ts'
 import { bundle } from '../../build.ts'
-import { agentPath, ocf, ocfProvider, v1 } from '../harness/agent.ts'
-import { atEnd, uniqueName } from '../harness/cleanup.ts'
+import { agentPath, ocf, ocfProvider, ocfTester, v1 } from '../harness/agent.ts'
+import { atEnd } from '../harness/cleanup.ts'
 import { reapArgv } from '../harness/reap.ts'
 import { until } from '../harness/wait.ts'
 
@@ -198,10 +198,7 @@ t.test('init script (AggreGate style), through the haresources door', async (t) 
 t.test('ocf-tester -v passes', async (t) => {
   const [port] = await freePorts(1)
   const s = server(t, [port])
-  const opts = Object.entries(s.params).flatMap(([k, v]) => ['-o', `${k}=${v}`])
-  const r = await run(['ocf-tester', '-v', '-n', uniqueName('app'), ...opts, agentPath('appserver')], { timeout: 120_000 })
-  t.equal(r.code, 0, r.stdout.split('\n').slice(-15).join('\n'))
-  t.match(r.stdout, /appserver passed all tests/)
+  await ocfTester(t, 'appserver', s.params)
   t.notOk(existsSync(s.pid))
 })
 

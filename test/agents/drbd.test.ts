@@ -6,7 +6,7 @@ import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run } from '../../lib/exec.ts'
 import { bundle } from '../../build.ts'
-import { agentPath, ocf } from '../harness/agent.ts'
+import { agentPath, ocf, ocfTester } from '../harness/agent.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { until } from '../harness/wait.ts'
 import { drbdPair, type DrbdNode } from '../drbd/pair.ts'
@@ -18,10 +18,7 @@ const drbd = (node: DrbdNode, action: string, env: Record<string, string> = {}) 
 
 t.test('ocf-tester -v passes against the double (9.x)', async (t) => {
   const pair = await drbdPair(t)
-  const opts = Object.entries(pair.alpha.params).flatMap(([k, v]) => ['-o', `${k}=${v}`])
-  const r = await run(['ocf-tester', '-v', '-n', 'drbd', ...opts, agentPath('drbd')], { timeout: 120_000 })
-  t.equal(r.code, 0, r.stdout + r.stderr)
-  t.match(r.stdout, /drbd passed all tests/)
+  await ocfTester(t, 'drbd', pair.alpha.params)
 })
 
 t.test('meta-data: promotable monitor roles with different intervals, valid against the OCF 1.0 DTD', async (t) => {

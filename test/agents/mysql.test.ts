@@ -5,8 +5,7 @@ import { join } from 'node:path'
 import { run, runOk } from '../../lib/exec.ts'
 import { isAlive, readPidFile } from '../../lib/process.ts'
 import { bundle } from '../../build.ts'
-import { agentPath, ocf, ocfProvider, v1 } from '../harness/agent.ts'
-import { uniqueName } from '../harness/cleanup.ts'
+import { agentPath, ocf, ocfProvider, ocfTester, v1 } from '../harness/agent.ts'
 import { mariadb, type MariaDB } from '../harness/mariadb.ts'
 import { until } from '../harness/wait.ts'
 
@@ -189,10 +188,7 @@ t.test('haresources: mysqld [config] start|status|stop', async (t) => {
 
 t.test('ocf-tester -v passes', async (t) => {
   const m = await mariadb(t)
-  const opts = Object.entries(m.params).flatMap(([k, v]) => ['-o', `${k}=${v}`])
-  const r = await run(['ocf-tester', '-v', '-n', uniqueName('db'), ...opts, agentPath('mysql')], { timeout: 120_000 })
-  t.equal(r.code, 0, r.stdout.split('\n').slice(-15).join('\n'))
-  t.match(r.stdout, /mysql passed all tests/)
+  await ocfTester(t, 'mysql', m.params)
   t.notOk(existsSync(m.pid))
 })
 

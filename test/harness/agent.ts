@@ -46,3 +46,11 @@ export async function ocfProvider(t: Test): Promise<string> {
   atEnd(t, ['rm', '-f', link])
   return provider
 }
+
+/** `ocf-tester -v` on a built agent with these parameters (inside `netns` if given); asserts it passes. */
+export async function ocfTester(t: Test, name: string, params: Record<string, string>, opts: { netns?: string; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
+  const argv = ['ocf-tester', '-v', '-n', uniqueName('rsc'), ...Object.entries(params).flatMap(([k, v]) => ['-o', `${k}=${v}`]), agentPath(name)]
+  const r = await run(opts.netns ? inNetns(opts.netns, argv) : argv, { env: opts.env, timeout: 120_000 })
+  t.equal(r.code, 0, `ocf-tester: ${r.stdout.split('\n').slice(-15).join('\n')}${r.stderr}`)
+  t.match(r.stdout, new RegExp(`${name} passed all tests`))
+}
