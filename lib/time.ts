@@ -14,7 +14,7 @@ export interface DurationSyntax {
   units: readonly TimeUnit[]
 }
 
-export const haCfTime: DurationSyntax = { bare: 's', units: ['ms', 'us', 's'] }
+export const haCfTime: DurationSyntax = { bare: 's', units: ['ms', 'us'] }
 export const monCfTime: DurationSyntax = { bare: undefined, units: ['ms', 's', 'm', 'h', 'd'] }
 export const ocfTime = (bare: TimeUnit): DurationSyntax => ({ bare, units: ['ms', 's', 'm', 'h', 'us'] })
 
@@ -22,8 +22,9 @@ export const ocfTime = (bare: TimeUnit): DurationSyntax => ({ bare, units: ['ms'
 export function parseDuration(text: string, syntax: DurationSyntax): number | undefined {
   const m = /^(\d+(?:\.\d+)?|\.\d+)([a-z]*)$/i.exec(text.trim())
   if (!m) return undefined
-  const unit = m[2].toLowerCase() || syntax.bare
-  if (unit === undefined || !(unit === syntax.bare || syntax.units.includes(unit))) return undefined
+  const written = m[2].toLowerCase()
+  const unit = written === '' ? syntax.bare : syntax.units.includes(written) ? written : undefined
+  if (unit === undefined) return undefined
   return Math.round(Number(m[1]) * unitMs[unit])
 }
 

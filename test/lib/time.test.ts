@@ -6,7 +6,7 @@ t.test('ha.cf: a bare number is seconds, ms and us suffixes, rounded to ms', asy
   t.equal(parseDuration('0.5', haCfTime), 500)
   t.equal(parseDuration('200ms', haCfTime), 200)
   t.equal(parseDuration('1500us', haCfTime), 2)
-  t.equal(parseDuration('30s', haCfTime), 30000)
+  t.equal(parseDuration('30s', haCfTime), undefined, 'heartbeat refuses an s suffix')
   t.equal(parseDuration('2m', haCfTime), undefined, 'ha.cf has no minutes')
   t.equal(parseDuration('fast', haCfTime), undefined)
   t.equal(parseDuration('-1', haCfTime), undefined)
