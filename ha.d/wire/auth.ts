@@ -9,23 +9,14 @@
  * The classic form (`>>>` … `<<<`) has only the auth field.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import type { AuthKey, AuthKeys } from '../../lib/config/authkeys.ts'
+
+export type { AuthKey, AuthKeys, AuthMethod } from '../../lib/config/authkeys.ts'
 import type { Decoded } from './codec.ts'
 import { heartbeatCrc } from './crc.ts'
 import { WireError } from './error.ts'
 import type { Field } from './message.ts'
 
-export type AuthMethod = 'crc' | 'md5' | 'sha1'
-/** One line of authkeys; `key` is '' for crc. */
-export interface AuthKey {
-  index: number
-  method: AuthMethod
-  key: string
-}
-/** authkeys: `use` signs what we send; a peer may sign with any key in `keys`. */
-export interface AuthKeys {
-  use: AuthKey
-  keys: Map<number, AuthKey>
-}
 
 /** `<index> <hex>` of `data`, a byte string. */
 export function sign(key: AuthKey, data: string): string {

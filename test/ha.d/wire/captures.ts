@@ -3,7 +3,7 @@
  * in CI too) and the keys that sign them.
  */
 import { readFileSync } from 'node:fs'
-import type { AuthKey, AuthKeys } from '../../../ha.d/wire/auth.ts'
+import type { AuthKey, AuthKeys } from '../../../lib/config/authkeys.ts'
 import { readPcap, type UdpPacket } from '../../harness/pcap.ts'
 
 const REFERENCE = new URL('../../../../shared/reference/heartbeat-wire/', import.meta.url)
