@@ -27,6 +27,8 @@ export interface EngineStatus {
   /** which groups this node holds: local|foreign|all|none|transition */
   resources: string
   parameters: Record<string, string>
+  /** the engine's process id, for `halo-heartbeat -s` */
+  pid?: number
 }
 
 export const controlSocket = (env: NodeJS.ProcessEnv = process.env): string => env.HALO_CONTROL ?? '/run/halo/heartbeat.sock'

@@ -1,0 +1,130 @@
+/**
+ * halo-heartbeat: the engine daemon, with Heartbeat's command line.
+ *   -f foreground   -c DIR config dir (/etc/ha.d)   -d debug   -k stop the running engine
+ *   -s status (rc 0 running, 3 stopped)   -r reload   -V version
+ */
+import { hostname } from 'node:os'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { HaloError, UsageError } from '../../lib/errors.ts'
+import { spawnDetached } from '../../lib/exec.ts'
+import { runCli } from '../../lib/cli.ts'
+import { Logger } from '../../lib/log.ts'
+import { waitForExit } from '../../lib/process.ts'
+import { ask, controlSocket, legacyFifo } from '../control.ts'
+import { Engine, VERSION } from '../engine.ts'
+import { loadSettings } from '../settings.ts'
+
+const usage = 'usage: halo-heartbeat [-f] [-d] [-c CONFDIR] | -k | -s | -r | -V'
+/** A shutdown stops every group, each stop retried for up to 10 s: give it that long per group. */
+const STOP_WAIT_MS = 600_000
+
+interface Flags {
+  foreground: boolean
+  debug: boolean
+  confDir: string
+  action: 'run' | 'kill' | 'status' | 'reload' | 'version'
+}
+
+function parse(argv: readonly string[]): Flags {
+  const flags: Flags = { foreground: false, debug: false, confDir: '/etc/ha.d', action: 'run' }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === '-f') flags.foreground = true
+    else if (a === '-d') flags.debug = true
+    else if (a === '-c') flags.confDir = argv[++i] ?? ''
+    else if (a === '-k') flags.action = 'kill'
+    else if (a === '-s') flags.action = 'status'
+    else if (a === '-r') flags.action = 'reload'
+    else if (a === '-V') flags.action = 'version'
+    else throw new UsageError(`unknown option ${a}`)
+  }
+  if (flags.confDir === '') throw new UsageError('-c needs a directory')
+  return flags
+}
+
+/** `uname -n` lowercased, unless /etc/ha.d/nodeinfo names the node, as Heartbeat. */
+async function main(argv: string[]): Promise<number> {
+  const flags = parse(argv)
+  switch (flags.action) {
+    case 'version':
+      process.stdout.write(`${VERSION}\n`)
+      return 0
+    case 'status': {
+      const a = await ask({ op: 'status' })
+      if (!a?.ok || !a.status) {
+        process.stdout.write('halo-heartbeat is stopped. No process\n')
+        return 3
+      }
+      const s = a.status
+      process.stdout.write(`halo-heartbeat OK [pid ${s.pid} et al] is running on ${s.node} [${s.node}]...\n`)
+      return 0
+    }
+    case 'reload': {
+      const a = await ask({ op: 'reload' })
+      if (!a) throw new HaloError(3, 'no halo-heartbeat is running')
+      if (!a.ok) throw new HaloError(1, a.error)
+      return 0
+    }
+    case 'kill':
+      return stop()
+    case 'run':
+      return flags.foreground ? run(flags) : daemonize(argv)
+  }
+}
+
+async function stop(): Promise<number> {
+  const status = await ask({ op: 'status' })
+  if (!status?.ok || !status.status?.pid) {
+    process.stdout.write('halo-heartbeat is not running\n')
+    return 0
+  }
+  await ask({ op: 'shutdown' })
+  if (!(await waitForExit([status.status.pid], performance.now() + STOP_WAIT_MS, 50))) {
+    throw new HaloError(1, `halo-heartbeat (pid ${status.status.pid}) did not exit within ${STOP_WAIT_MS / 1000} s`)
+  }
+  return 0
+}
+
+/** Without -f: start the engine in the background and return once it answers, or fail with its reason. */
+async function daemonize(argv: readonly string[]): Promise<number> {
+  if (await ask({ op: 'status' })) throw new HaloError(1, 'halo-heartbeat is already running')
+  const pid = spawnDetached([process.execPath, ...process.execArgv, process.argv[1], '-f', ...argv])
+  const deadline = performance.now() + 30_000
+  while (performance.now() < deadline) {
+    if (await ask({ op: 'status' }).catch(() => undefined)) return 0
+    if (await waitForExit([pid], performance.now() + 100)) throw new HaloError(6, 'halo-heartbeat exited at startup; run it with -f to see why')
+  }
+  throw new HaloError(1, 'halo-heartbeat did not come up within 30 s')
+}
+
+async function run(flags: Flags): Promise<number> {
+  const { config, logSinks, warnings } = loadSettings(flags.confDir)
+  const node = config.node
+  const log = new Logger({ ...logSinks, debug: flags.debug || logSinks.debug })
+  for (const w of warnings) log.warn(w)
+  if (await ask({ op: 'status' })) throw new HaloError(1, 'halo-heartbeat is already running')
+  const env: NodeJS.ProcessEnv = { ...process.env, HA_CURHOST: node, HA_RESOURCEDIR: `${flags.confDir}/resource.d` }
+  for (const [k, v] of Object.entries(config.parameters)) env[`HA_${k}`] = v
+  if (logSinks.file) env.HA_LOGFILE = logSinks.file
+  if (logSinks.debugFile) env.HA_DEBUGLOG = logSinks.debugFile
+  mkdirSync(dirname(controlSocket()), { recursive: true, mode: 0o755 })
+  const engine = new Engine(config, {
+    stateDir: process.env.HA_VARLIB ?? '/var/lib/heartbeat',
+    controlSocket: controlSocket(),
+    fifo: legacyFifo(),
+    log,
+    scriptEnv: env,
+    scriptDirs: [`${flags.confDir}/resource.d`, '/etc/init.d'],
+  })
+  const leave = () => void engine.shutdown()
+  process.on('SIGTERM', leave)
+  process.on('SIGINT', leave)
+  await engine.start()
+  await engine.done
+  log.info('halo-heartbeat stopped')
+  await log.close()
+  return 0
+}
+
+runCli('halo-heartbeat', main, usage)

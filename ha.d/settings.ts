@@ -1,0 +1,59 @@
+/**
+ * The engine's configuration from the admin's files, read by lib/config exactly as Heartbeat reads them
+ * (ha.cf, haresources, authkeys in CONFDIR): what the engine runs on, and where it logs.
+ */
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import { readAuthKeys } from '../lib/config/authkeys.ts'
+import { readHaCf, type HaCf } from '../lib/config/hacf.ts'
+import { readHaresources } from '../lib/config/haresources.ts'
+import { ConfigError } from '../lib/errors.ts'
+import type { LogSinks } from '../lib/log.ts'
+import type { EngineConfig } from './engine.ts'
+import type { Medium } from './media.ts'
+
+export interface Settings {
+  config: EngineConfig
+  logSinks: LogSinks
+  /** what Heartbeat also warns about, as file:line text */
+  warnings: string[]
+}
+
+export function loadSettings(confDir: string, uname = hostname()): Settings {
+  const hacf = readHaCf(join(confDir, 'ha.cf'), uname)
+  const config: EngineConfig = {
+    node: hacf.localNode,
+    nodes: hacf.nodes,
+    keepalive: hacf.keepalive,
+    deadtime: hacf.deadtime,
+    warntime: hacf.warntime,
+    initdead: hacf.initdead,
+    media: media(hacf),
+    autoFailback: hacf.autoFailback,
+    groups: readHaresources(join(confDir, 'haresources'), hacf.nodes).map((g) => ({ owner: g.node, resources: g.resources })),
+    auth: readAuthKeys(join(confDir, 'authkeys')),
+    parameters: Object.fromEntries(hacf.parameters),
+    hopfudge: hacf.hopfudge,
+  }
+  const { logging } = hacf
+  const logSinks: LogSinks = {
+    tag: 'heartbeat',
+    // with no log line Heartbeat sends everything to logd, which writes to syslog: halo goes there directly
+    facility: logging.facility ?? (logging.useLogd ? 'daemon' : undefined),
+    file: logging.logfile,
+    debugFile: logging.debugfile,
+    debug: hacf.debug > 0,
+  }
+  return { config, logSinks, warnings: hacf.warnings.map((w) => `${hacf.file}:${w.line}: ${w.text}`) }
+}
+
+function media(hacf: HaCf): Medium[] {
+  const out: Medium[] = []
+  for (const m of hacf.media) {
+    if (m.kind === 'serial') throw new ConfigError(hacf.file, m.line, `serial ${m.device}: halo has no serial heartbeat; use bcast, ucast or mcast`)
+    const { line: _line, ...medium } = m
+    out.push(medium)
+  }
+  if (out.length === 0) throw new ConfigError(hacf.file, 0, 'no heartbeat medium: add a bcast, ucast or mcast line')
+  return out
+}
