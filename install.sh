@@ -16,7 +16,7 @@ MANIFEST=$STATE/install.manifest
 # Debian packages halo runs on, and those its tests run against (the real programs it must match).
 PACKAGES=(
   iproute2 iputils-arping e2fsprogs util-linux psmisc procps libxml2-utils
-  resource-agents pacemaker-cli-utils tcpdump kmod drbd-utils
+  resource-agents pacemaker-cli-utils tcpdump kmod drbd-utils mon m4
   mariadb-server mariadb-client
 )
 # The haresources names halo answers to: "v1-name:agent".
