@@ -8,7 +8,8 @@
 import { createSocket, type Socket } from 'node:dgram'
 import { EventEmitter } from 'node:events'
 import { HaloError } from '../lib/errors.ts'
-import { runOk } from '../lib/exec.ts'
+import { formatIP, inNetwork, parseIP, broadcastOf } from '../lib/net.ts'
+import { addresses, type Assigned } from '../lib/netif.ts'
 
 export type Medium =
   | { kind: 'bcast'; iface: string; port: number }
@@ -22,29 +23,22 @@ export interface Arrival {
   link: string
 }
 
-interface IfaceAddress {
-  address: string
-  prefix: number
-  broadcast: string
+/** The first IPv4 address of an interface; a clear error when it has none. */
+async function ifaceAddress(iface: string): Promise<Assigned> {
+  const found = (await addresses(4).catch(() => [])).find((a) => a.nic === iface)
+  if (!found) throw new HaloError(6, `heartbeat medium on ${iface}: the interface does not exist or has no IPv4 address`)
+  return found
 }
 
-/** The IPv4 address of an interface, read with `ip -j`; a clear error when it has none. */
-async function ifaceAddress(iface: string): Promise<IfaceAddress> {
-  const out = await runOk(['ip', '-j', '-4', 'addr', 'show', 'dev', iface]).catch(() => '[]')
-  const info = (JSON.parse(out) as { addr_info?: { local: string; prefixlen: number; broadcast?: string }[] }[])[0]?.addr_info?.[0]
-  if (!info) throw new HaloError(6, `heartbeat medium on ${iface}: the interface does not exist or has no IPv4 address`)
-  return { address: info.local, prefix: info.prefixlen, broadcast: info.broadcast ?? info.local }
-}
-
-const toInt = (ip: string) => ip.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0
-const sameSubnet = (a: string, b: IfaceAddress) => {
-  const mask = b.prefix === 0 ? 0 : (~0 << (32 - b.prefix)) >>> 0
-  return (toInt(a) & mask) === (toInt(b.address) & mask)
+/** Whether `from` (a dotted IPv4 address) is on the interface's network. */
+const onNetwork = (from: string, local: Assigned) => {
+  const ip = parseIP(from)
+  return ip !== undefined && inNetwork(ip, local.ip, local.prefix)
 }
 
 interface Route {
   medium: Medium
-  local: IfaceAddress
+  local: Assigned
   /** where this medium sends to, and through which socket (mcast: the one joined on its interface) */
   to: string
   socket: Socket
@@ -76,17 +70,18 @@ export class Media extends EventEmitter<{ arrival: [Arrival]; error: [Error] }> 
       if (!listener) {
         listener = await this.socket(medium.port, (s) => {
           if (medium.kind !== 'mcast') return s.setBroadcast(true)
-          s.addMembership(medium.group, local.address)
-          s.setMulticastInterface(local.address)
+          s.addMembership(medium.group, formatIP(local.ip))
+          s.setMulticastInterface(formatIP(local.ip))
           s.setMulticastTTL(medium.ttl)
           s.setMulticastLoopback(medium.loop)
         })
         listening.set(key, listener)
       }
-      const to = medium.kind === 'bcast' ? local.broadcast : medium.kind === 'ucast' ? medium.peer : medium.group
+      const address = formatIP(local.ip)
+      const to = medium.kind === 'bcast' ? formatIP(broadcastOf(local.ip, local.prefix) ?? local.ip) : medium.kind === 'ucast' ? medium.peer : medium.group
       const socket = medium.kind === 'mcast' ? listener : this.sender
       // a ucast line naming this node's own address is the copy of a shared ha.cf: nothing to send
-      if (medium.kind !== 'ucast' || medium.peer !== local.address) this.routes.push({ medium, local, to, socket })
+      if (medium.kind !== 'ucast' || medium.peer !== address) this.routes.push({ medium, local, to, socket })
     }
   }
 
@@ -108,8 +103,8 @@ export class Media extends EventEmitter<{ arrival: [Arrival]; error: [Error] }> 
   private arrive(data: Buffer, from: string): void {
     const route =
       this.routes.find((r) => r.medium.kind === 'ucast' && r.to === from) ??
-      this.routes.find((r) => r.medium.kind !== 'ucast' && sameSubnet(from, r.local)) ??
-      this.routes.find((r) => r.local.address === from)
+      this.routes.find((r) => r.medium.kind !== 'ucast' && onNetwork(from, r.local)) ??
+      this.routes.find((r) => formatIP(r.local.ip) === from)
     this.emit('arrival', { data, from, link: route?.medium.iface ?? from })
   }
 
