@@ -4,6 +4,9 @@
  * every millisecond of startup is paid on every monitor call of every resource.
  */
 import type { SpawnOptions } from 'node:child_process'
+import { closeSync, fstatSync, openSync, readSync, unlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { HaloError } from './errors.ts'
 
 /**
@@ -20,6 +23,18 @@ export interface RunOptions {
   input?: string
   uid?: number
   gid?: number
+  /**
+   * stderr and stdout are one output, in the order written (stderr is then empty), as a shell's `2>&1`:
+   * mon's monitors write their error text to either stream and mon reads them as one text.
+   */
+  mergeStderr?: boolean
+  /**
+   * The child leads its own process group and a timeout signals the whole group: a script's own children
+   * (a `sleep` in a shell monitor) would otherwise outlive it and hold its output pipe open forever.
+   */
+  processGroup?: boolean
+  /** told the child's pid once it is started (a daemon lists what it runs) */
+  onSpawn?: (pid: number) => void
 }
 
 export interface RunResult {
@@ -35,31 +50,43 @@ export interface RunResult {
 /** Runs argv to completion. Resolves whatever the exit code; rejects only when it cannot be started. */
 export function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
+    const merged = opts.mergeStderr ? mergedOutput() : undefined
     const spawnOpts: SpawnOptions = {
       env: opts.env,
       cwd: opts.cwd,
       uid: opts.uid,
       gid: opts.gid,
-      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', ...(merged === undefined ? (['pipe', 'pipe'] as const) : [merged, merged])],
+      detached: opts.processGroup,
     }
     const child = childProcess().spawn(argv[0], argv.slice(1), spawnOpts)
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid)
     const out: Buffer[] = []
     const err: Buffer[] = []
     let timedOut = false
     let killer: NodeJS.Timeout | undefined
+    const kill = (sig: NodeJS.Signals) => {
+      if (!opts.processGroup || child.pid === undefined) return void child.kill(sig)
+      try {
+        process.kill(-child.pid, sig)
+      } catch {
+        // the group is gone already
+      }
+    }
     const timer =
       opts.timeout === undefined
         ? undefined
         : setTimeout(() => {
             timedOut = true
-            child.kill('SIGTERM')
-            killer = setTimeout(() => child.kill('SIGKILL'), 1000)
+            kill('SIGTERM')
+            killer = setTimeout(() => kill('SIGKILL'), 1000)
           }, opts.timeout)
-    child.stdout!.on('data', (b: Buffer) => out.push(b))
-    child.stderr!.on('data', (b: Buffer) => err.push(b))
+    child.stdout?.on('data', (b: Buffer) => out.push(b))
+    child.stderr?.on('data', (b: Buffer) => err.push(b))
     if (opts.input !== undefined) child.stdin!.end(opts.input)
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer)
+      if (merged !== undefined) closeSync(merged)
       reject(new HaloError(e.code === 'ENOENT' ? 5 : 1, `cannot run ${argv[0]}: ${e.message}`, { cause: e }))
     })
     child.on('close', (code, signal) => {
@@ -69,7 +96,7 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
         argv,
         code,
         signal,
-        stdout: Buffer.concat(out).toString(),
+        stdout: merged === undefined ? Buffer.concat(out).toString() : readMerged(merged),
         stderr: Buffer.concat(err).toString(),
         timedOut,
       })
@@ -84,6 +111,26 @@ export async function runOk(argv: readonly string[], opts: RunOptions = {}, exit
   return r.stdout
 }
 
+let mergedFiles = 0
+
+/**
+ * One file both streams write to. A file, not a pipe: Node cannot hand one pipe to a child twice, and two
+ * pipes lose the order in which the lines were written. Unlinked at once, so nothing is left behind.
+ */
+function mergedOutput(): number {
+  const path = join(tmpdir(), `halo-output-${process.pid}-${mergedFiles++}`)
+  const fd = openSync(path, 'w+', 0o600)
+  unlinkSync(path)
+  return fd
+}
+
+function readMerged(fd: number): string {
+  const buf = Buffer.alloc(fstatSync(fd).size)
+  readSync(fd, buf, 0, buf.length, 0)
+  closeSync(fd)
+  return buf.toString()
+}
+
 export function describeFailure(r: RunResult): string {
   const why = r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `exit ${r.code}`
   const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' / ')
@@ -94,16 +141,28 @@ export function describeFailure(r: RunResult): string {
  * Starts a program that outlives the caller: own session, no stdio tied to ours (so ocf-tester and
  * Pacemaker, which wait for EOF on the agent's output, do not wait for it), not awaited.
  */
-export function spawnDetached(argv: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number; stdout?: number } = {}): number {
+export function spawnDetached(
+  argv: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number; stdout?: number; input?: string } = {},
+): number {
   const child = childProcess().spawn(argv[0], argv.slice(1), {
     detached: true,
-    stdio: ['ignore', opts.stdout ?? 'ignore', opts.stdout ?? 'ignore'],
+    stdio: [opts.input === undefined ? 'ignore' : 'pipe', opts.stdout ?? 'ignore', opts.stdout ?? 'ignore'],
     env: opts.env,
     cwd: opts.cwd,
     uid: opts.uid,
     gid: opts.gid,
   })
   child.on('error', () => {})
+  if (opts.input !== undefined) {
+    // Written asynchronously: a reader that never reads (mon's alerts may ignore stdin) cannot block us,
+    // nor keep us alive (the pipe is a net.Socket, unref'd like the child), and a reader that exits
+    // early (EPIPE) is not our failure.
+    const stdin = child.stdin as import('node:net').Socket
+    stdin.on('error', () => {})
+    stdin.end(opts.input)
+    stdin.unref()
+  }
   child.unref()
   if (child.pid === undefined) throw new HaloError(5, `cannot run ${argv[0]}`)
   return child.pid

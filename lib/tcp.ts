@@ -13,6 +13,8 @@ export interface ConnectResult {
   endpoint: Endpoint
   /** what went wrong, as the system said it (e.g. "connect ECONNREFUSED 127.0.0.1:8080") */
   error?: string
+  /** the system's error code (ECONNREFUSED, EHOSTUNREACH…) when there was one */
+  code?: string
   /** milliseconds to the answer */
   ms: number
 }
@@ -31,18 +33,18 @@ export function connect(endpoint: Endpoint, timeoutMs: number, use?: (s: Socket)
   return new Promise((resolve) => {
     const socket = net().connect(endpoint)
     let done = false
-    const finish = (status: ConnectResult['status'], error?: string) => {
+    const finish = (status: ConnectResult['status'], error?: string, code?: string) => {
       if (done) return
       done = true
       clearTimeout(timer)
       socket.destroy()
-      resolve({ status, endpoint, error, ms: performance.now() - t0 })
+      resolve({ status, endpoint, error, code, ms: performance.now() - t0 })
     }
     const timer = setTimeout(() => finish('timeout', `no answer from ${describeEndpoint(endpoint)} within ${timeoutMs} ms`), timeoutMs)
     socket.once('error', (e: NodeJS.ErrnoException) => {
       // a unix socket file that is missing means nothing listens there, as a closed port does
       const refused = e.code === 'ECONNREFUSED' || ('path' in endpoint && e.code === 'ENOENT')
-      finish(refused ? 'refused' : 'error', e.message)
+      finish(refused ? 'refused' : 'error', e.message, e.code)
     })
     socket.once('connect', () => {
       if (!use) return finish('ok')
