@@ -1,0 +1,117 @@
+/** The client protocol, through Debian's real moncmd where it is installed, and raw where its bytes matter. */
+import { existsSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { connect, type AddressInfo } from 'node:net'
+import t, { type Test } from 'tap'
+import { run } from '../../lib/exec.ts'
+import { serve } from '../../mon/server.ts'
+import { TestMon } from '../fixtures/mon/daemon.ts'
+
+const moncmdPath = '/usr/bin/moncmd'
+
+/** A halo-mon core watching a closed port, its protocol served on a free port of 127.0.0.1. */
+async function served(t: Test) {
+  const mon = new TestMon(
+    t,
+    (dir) => `hostgroup loop 127.0.0.1
+hostgroup other 127.0.0.2 127.0.0.3
+
+watch loop
+    service basic
+        ALERT_RECORD=${dir}
+        interval 200ms
+        monitor tcp.monitor -p 1 -t 1
+        period p1: wd {Sun-Sat}
+            alert record.alert fail-arg
+            upalert record.alert up-arg
+
+watch other
+    service echo
+        ALERT_RECORD=${dir}
+        interval 1h
+        monitor echo.monitor
+        period
+            alert record.alert
+`,
+  )
+  const daemon = await mon.start()
+  const server = await serve(daemon, '127.0.0.1', 0)
+  t.teardown(() => server.close())
+  const port = (server.address() as AddressInfo).port
+  return { mon, daemon, port }
+}
+
+/** Sends lines, resolves with everything the server said until it closed (after `quit`). */
+function talk(port: number, lines: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => s.write(lines.map((l) => `${l}\n`).join('')))
+    let said = ''
+    s.setEncoding('utf8')
+    s.on('data', (d: string) => (said += d))
+    s.on('error', reject)
+    s.on('close', () => resolve(said))
+  })
+}
+
+t.test('raw protocol: version, unknown commands, list group, list state, quit', async (t) => {
+  const { port } = await served(t)
+  t.equal(
+    await talk(port, ['version', 'bogus', 'list group other', 'list nothing', 'stop', 'list state', 'start', 'list state', 'quit']),
+    'version 9745\n220 version completed\n' +
+      '520 invalid command\n' +
+      'hostgroup other 127.0.0.2 127.0.0.3\n220 list group completed\n' +
+      '520 unknown list command\n' +
+      '220 stop completed\n' +
+      `scheduler stopped since ${Math.floor(Date.now() / 1000)}\n220 list state completed\n` +
+      '220 start completed\nscheduler running\n220 list state completed\n' +
+      '220 quitting\n',
+  )
+})
+
+t.test("Debian's moncmd against halo-mon", { skip: !existsSync(moncmdPath) && 'moncmd is not installed' }, async (t) => {
+  const { mon, daemon, port } = await served(t)
+  const moncmd = async (...cmd: string[]) => {
+    const r = await run([moncmdPath, '-s', '127.0.0.1', '-p', String(port), ...cmd], { timeout: 10_000 })
+    t.equal(r.code, 0, `moncmd ${cmd.join(' ')} exits 0 (${r.stderr.trim()})`)
+    return r.stdout
+  }
+  await mon.waitAlerts(1)
+
+  const status = await moncmd('list opstatus')
+  t.match(status, /^group=loop service=basic opstatus=0 last_opstatus=\d exitval=1 timer=\d+ last_success=0 .* monitor=tcp.monitor\\20-p\\201\\20-t\\201 last_summary=127.0.0.1 last_detail=\\0a127.0.0.1\\20could\\20not\\20connect:\\20Connection\\20refused\\0a .*interval=0.2 /m)
+  t.match(status, /^group=other service=echo opstatus=1 /m)
+  t.match(await moncmd('list failures'), /^group=loop service=basic opstatus=0 /m)
+  t.notMatch(await moncmd('list failures'), /service=echo/)
+  t.match(await moncmd('list successes'), /^group=other service=echo /m)
+  t.match(await moncmd('list pids'), new RegExp(`^server ${process.pid}$`, 'm'))
+  // mon escapes the history lines: blanks as \20
+  t.match(await moncmd('list alerthist'), /^alert\\20loop\\20basic\\20\d+\\20\S+record.alert\\20\(fail-arg\)\\20127.0.0.1$/m)
+
+  await moncmd('disable service other echo')
+  await moncmd('disable host 127.0.0.3')
+  await moncmd('disable watch loop')
+  t.equal(await moncmd('list disabled'), 'group other: 127.0.0.3\nwatch loop\nwatch other service echo\n220 list disabled completed\n')
+  await moncmd('enable watch loop')
+  await moncmd('enable host 127.0.0.3')
+  await moncmd('enable service other echo')
+  t.equal(await moncmd('list disabled'), '220 list disabled completed\n')
+
+  // an ack stops the failure alerts; moncmd sends the comment escaped
+  await moncmd('ack loop basic "on it now"')
+  t.equal(daemon.find('loop', 'basic')!.st.ackComment, ': on it now')
+  t.match(await moncmd('list opstatus'), /ackcomment=:\\20on\\20it\\20now/)
+
+  const before = mon.alerts().length
+  await moncmd('test alert loop basic 3 p1')
+  const [test] = (await mon.waitAlerts(before + 1)).slice(before)
+  t.equal(test.env.MON_ALERTTYPE, 'test')
+  t.equal(test.env.MON_RETVAL, '3')
+  t.equal(test.stdin, 'test\ntest detail\n')
+  t.same(test.argv.slice(-1), ['fail-arg'])
+  await moncmd('test upalert loop basic 0 p1')
+  const [up] = (await mon.waitAlerts(before + 2)).slice(before + 1)
+  t.same(up.argv.slice(-2), ['-u', 'up-arg'])
+
+  t.equal(await moncmd('reset keepstate'), `220 reset PID ${process.pid}@${hostname()}\n`)
+  t.match(await moncmd('list opstatus loop,basic'), /^group=loop service=basic opstatus=0 /)
+})
