@@ -6,7 +6,7 @@ import { run, runOk, spawnDetached } from '../../lib/exec.ts'
 import { readMountInfo } from '../../lib/mounts.ts'
 import { isAlive } from '../../lib/process.ts'
 import { bundle } from '../../build.ts'
-import { agentPath, ocf, ocfProvider, ocfTester, v1 } from '../harness/agent.ts'
+import { agentPath, crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { loopExt4, type LoopDisk } from '../harness/loop.ts'
 import { until } from '../harness/wait.ts'
@@ -319,10 +319,8 @@ t.test('ocf-tester -v passes', async (t) => {
 
 t.test('crm_resource --force-start/--force-check/--force-stop', async (t) => {
   const disk = await loopExt4(t)
-  const provider = await ocfProvider(t)
   const dir = join(disk.dir, 'm')
-  const crm = (...op: string[]) =>
-    run(['crm_resource', ...op, '--class', 'ocf', '--provider', provider, '--agent', 'Filesystem', '--option', `device=${disk.device}`, '--option', `directory=${dir}`, '--option', 'fstype=ext4'], { timeout: 60_000 })
+  const crm = await crmResource(t, 'Filesystem', { device: disk.device, directory: dir, fstype: 'ext4' })
   let r = await crm('--force-start')
   t.equal(r.code, 0, r.stdout + r.stderr)
   t.equal(mountsAt(dir).length, 1)

@@ -9,7 +9,7 @@ import { run } from '../../lib/exec.ts'
 import { isAlive, readPidFile } from '../../lib/process.ts'
 import { connect } from '../../lib/tcp.ts'
 import { bundle } from '../../build.ts'
-import { agentPath, ocf, ocfProvider, ocfTester, v1 } from '../harness/agent.ts'
+import { agentPath, crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { reapArgv } from '../harness/reap.ts'
 import { until } from '../harness/wait.ts'
@@ -205,9 +205,7 @@ t.test('ocf-tester -v passes', async (t) => {
 t.test('crm_resource --force-start/--force-check/--force-stop', async (t) => {
   const [port] = await freePorts(1)
   const s = server(t, [port])
-  const provider = await ocfProvider(t)
-  const crm = (...op: string[]) =>
-    run(['crm_resource', ...op, '--class', 'ocf', '--provider', provider, '--agent', 'appserver', ...Object.entries(s.params).flatMap(([k, v]) => ['--option', `${k}=${v}`])], { timeout: 60_000 })
+  const crm = await crmResource(t, 'appserver', s.params)
   let r = await crm('--force-start')
   t.equal(r.code, 0, r.stdout + r.stderr)
   t.ok(await accepts(port))

@@ -2,10 +2,10 @@
 import t from 'tap'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { run, runOk } from '../../lib/exec.ts'
+import { runOk } from '../../lib/exec.ts'
 import { isAlive, readPidFile } from '../../lib/process.ts'
 import { bundle } from '../../build.ts'
-import { agentPath, ocf, ocfProvider, ocfTester, v1 } from '../harness/agent.ts'
+import { agentPath, crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
 import { mariadb, type MariaDB } from '../harness/mariadb.ts'
 import { until } from '../harness/wait.ts'
 
@@ -194,9 +194,7 @@ t.test('ocf-tester -v passes', async (t) => {
 
 t.test('crm_resource --force-start/--force-check=10/--force-stop', async (t) => {
   const m = await mariadb(t)
-  const provider = await ocfProvider(t)
-  const crm = (...op: string[]) =>
-    run(['crm_resource', ...op, '--class', 'ocf', '--provider', provider, '--agent', 'mysql', ...Object.entries(m.params).flatMap(([k, v]) => ['--option', `${k}=${v}`])], { timeout: 60_000 })
+  const crm = await crmResource(t, 'mysql', m.params)
   let r = await crm('--force-start')
   t.equal(r.code, 0, r.stdout + r.stderr)
   r = await crm('--force-check=10')

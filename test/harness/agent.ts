@@ -54,3 +54,16 @@ export async function ocfTester(t: Test, name: string, params: Record<string, st
   t.equal(r.code, 0, `ocf-tester: ${r.stdout.split('\n').slice(-15).join('\n')}${r.stderr}`)
   t.match(r.stdout, new RegExp(`${name} passed all tests`))
 }
+
+/**
+ * crm_resource on a built agent, through a provider of this test's own: `crm('--force-start')`. The
+ * parameters go as --option; more may follow the operation (`crm('--force-start', '--option', 'nic=eth9')`).
+ */
+export async function crmResource(t: Test, name: string, params: Record<string, string>, opts: { netns?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const provider = await ocfProvider(t)
+  const options = Object.entries(params).flatMap(([k, v]) => ['--option', `${k}=${v}`])
+  return (...op: string[]): Promise<RunResult> => {
+    const argv = ['crm_resource', ...op, '--class', 'ocf', '--provider', provider, '--agent', name, ...options]
+    return run(opts.netns ? inNetns(opts.netns, argv) : argv, { env: opts.env, timeout: 60_000 })
+  }
+}
