@@ -19,7 +19,7 @@ export async function bundle(entry: string, outfile: string): Promise<void> {
     format: 'cjs',
     minify: true,
     legalComments: 'none',
-    // ESM packages (yargs) ask import.meta.url where they are; in a CommonJS bundle it must be given.
+    // ESM packages ask import.meta.url where they are; in a CommonJS bundle it must be given.
     banner: { js: '#!/usr/bin/env node\nconst __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
     define: { 'import.meta.url': '__import_meta_url' },
     logLevel: 'warning',
