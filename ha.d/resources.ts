@@ -3,8 +3,7 @@
  * in /etc/ha.d/resource.d or /etc/init.d works unchanged. Start left→right (skipping what already runs),
  * stop right→left; a failed start stops the group again; a stop that keeps failing escalates.
  */
-import { accessSync, constants } from 'node:fs'
-import { join } from 'node:path'
+import { findExecutable } from '../lib/which.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { HaloError, errorMessage } from '../lib/errors.ts'
 import { describeFailure, run } from '../lib/exec.ts'
@@ -45,15 +44,8 @@ export class ResourceManager {
 
   /** The script's full path; a HaloError names the resource when it is missing or not executable. */
   scriptPath(r: Resource): string {
-    for (const dir of this.opts.scriptDirs) {
-      const path = join(dir, r.script)
-      try {
-        accessSync(path, constants.X_OK)
-        return path
-      } catch {
-        // try the next directory
-      }
-    }
+    const path = findExecutable(r.script, this.opts.scriptDirs)
+    if (path) return path
     throw new HaloError(1, `resource ${describe(r)}: no executable ${r.script} in ${this.opts.scriptDirs.join(' or ')}`)
   }
 

@@ -8,7 +8,8 @@ import type { Service } from '../lib/config/moncf.ts'
 import { errorMessage } from '../lib/errors.ts'
 import type { Logger } from '../lib/log.ts'
 import { epoch, historyWord, monEnv, startAlert } from './alert.ts'
-import { findScript, runMonitor } from './monitor.ts'
+import { runMonitor } from './monitor.ts'
+import { findExecutable } from '../lib/which.ts'
 import { type AlertKind, type AlertRequest, alertsOf, doAlert, newState, recordResult, type Rules, type ServiceState, STAT_FAIL, summaryOf } from './state.ts'
 import type { MonConfig } from './types.ts'
 
@@ -187,7 +188,7 @@ export class Daemon {
 
   private callAlert(e: Entry, req: AlertRequest, test: boolean): boolean {
     const { name, args } = req.alert
-    const script = findScript(name, this.globals.alertdir)
+    const script = findExecutable(name, this.globals.alertdir)
     if (!script) {
       this.opts.log.err(`no alert found while trying to run ${name}`)
       return false

@@ -4,8 +4,7 @@
  * MON_* variables in the environment. `tcp.monitor` is answered in-process (./tcpmon.ts). Unlike mon, a
  * monitor has a time limit: a hung check is a failure, not a service that silently stops being watched.
  */
-import { accessSync, constants, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { findExecutable } from '../lib/which.ts'
 import type { MonitorCommand } from '../lib/config/moncf.ts'
 import { HaloError } from '../lib/errors.ts'
 import { run } from '../lib/exec.ts'
@@ -30,27 +29,11 @@ export interface MonitorCall {
   onSpawn?: (pid: number) => void
 }
 
-/** The first executable file of that name in the directories, as mon's script lookup; undefined if none. */
-export function findScript(name: string, dirs: readonly string[]): string | undefined {
-  for (const dir of dirs) {
-    const path = join(dir, name)
-    try {
-      if (statSync(path).isFile()) {
-        accessSync(path, constants.X_OK)
-        return path
-      }
-    } catch {
-      // not here: the next directory
-    }
-  }
-  return undefined
-}
-
 export async function runMonitor(call: MonitorCall): Promise<MonitorResult> {
   const { name, noHosts } = call.monitor
   const args = [...call.monitor.args, ...(noHosts ? [] : call.hosts)]
   if (name === 'tcp.monitor') return withDeadline(tcpMonitor(args), call)
-  const script = findScript(name, call.mondir)
+  const script = findExecutable(name, call.mondir)
   if (!script) throw new HaloError(5, `monitor ${name} not found in ${call.mondir.join(':')}`)
   const r = await run([script, ...args], { env: call.env, timeout: call.timeoutMs, mergeStderr: true, processGroup: true, onSpawn: call.onSpawn })
   if (r.timedOut) return timedOut(call, r.stdout)

@@ -4,7 +4,8 @@
  * announcer runs detached, so Pacemaker and ocf-tester do not wait for it; its pid is kept so that stop,
  * or the next start, ends it.
  */
-import { accessSync, constants, mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { findExecutable } from '../../lib/which.ts'
 import { basename } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { HaloError } from '../../lib/errors.ts'
@@ -41,19 +42,9 @@ export function announcerArgv(w: Wanted, at: Placement, a: Announcement): string
 
 /** 5 when the announcer is not installed, naming its package. */
 export function checkAnnouncer(argv: readonly string[]): void {
-  const candidates = argv[0].includes('/') ? [argv[0]] : ['/usr/bin', '/usr/sbin', '/bin', '/sbin'].map((d) => `${d}/${argv[0]}`)
-  if (candidates.some(executable)) return
+  if (findExecutable(argv[0], ['/usr/bin', '/usr/sbin', '/bin', '/sbin'])) return
   const pkg = argv[0].includes(heartbeatBin) ? 'resource-agents' : 'iputils-arping'
   throw new HaloError(OCF.ERR_INSTALLED, `${argv[0]} is not installed (Debian package ${pkg}); it announces the address to the link`)
-}
-
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
 }
 
 /**

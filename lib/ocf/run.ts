@@ -6,9 +6,9 @@
  * a reason (on stderr behind OCF_EXIT_REASON_PREFIX), never a stack trace.
  */
 import { basename } from 'node:path'
-import { accessSync, constants } from 'node:fs'
 import { HaloError, errorMessage } from '../errors.ts'
 import { Logger, ocfLogSinks } from '../log.ts'
+import { findExecutable } from '../which.ts'
 import { OCF } from './codes.ts'
 import { parseParams, paramsFromEnv } from './params.ts'
 import type { Action, ActionContext, ActionName, AgentSpec, ParamSpecs } from './spec.ts'
@@ -140,22 +140,10 @@ function depthOf(depths: readonly number[], level: string | undefined): number {
 
 function checkBinaries(spec: AgentSpec<ParamSpecs>, ctx: ActionContext<ParamSpecs>, env: NodeJS.ProcessEnv): void {
   for (const bin of spec.binaries?.(ctx.params) ?? []) {
-    if (env.OCF_TESTER_FAIL_HAVE_BINARY === '1' || !haveBinary(bin, env.PATH ?? '')) {
+    if (env.OCF_TESTER_FAIL_HAVE_BINARY === '1' || findExecutable(bin, (env.PATH ?? '').split(':')) === undefined) {
       throw new HaloError(OCF.ERR_INSTALLED, `${bin} is not installed (needed by ${spec.name})`)
     }
   }
-}
-
-function haveBinary(bin: string, path: string): boolean {
-  const candidates = bin.includes('/') ? [bin] : path.split(':').filter(Boolean).map((dir) => `${dir}/${bin}`)
-  return candidates.some((file) => {
-    try {
-      accessSync(file, constants.X_OK)
-      return true
-    } catch {
-      return false
-    }
-  })
 }
 
 function codeOf(err: unknown): number {
