@@ -5,13 +5,11 @@ import { join } from 'node:path'
 import { run, runOk, spawnDetached } from '../../lib/exec.ts'
 import { readMountInfo } from '../../lib/mounts.ts'
 import { isAlive } from '../../lib/process.ts'
-import { bundle } from '../../build.ts'
 import { agentPath, crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { loopExt4, type LoopDisk } from '../harness/loop.ts'
 import { until } from '../harness/wait.ts'
 
-t.before(() => bundle(new URL('../../agents/Filesystem.ts', import.meta.url).pathname, agentPath('Filesystem')))
 
 const fs = (disk: LoopDisk, dir: string, more: Record<string, string> = {}) => ({ device: disk.device, directory: dir, fstype: 'ext4', ...more })
 const mountsAt = (dir: string) => readMountInfo().filter((m) => m.mountPoint === dir)

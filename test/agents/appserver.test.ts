@@ -9,7 +9,7 @@ import { run } from '../../lib/exec.ts'
 import { isAlive, readPidFile } from '../../lib/process.ts'
 import { connect } from '../../lib/tcp.ts'
 import { bundle } from '../../build.ts'
-import { agentPath, crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
+import { crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { reapArgv } from '../harness/reap.ts'
 import { until } from '../harness/wait.ts'
@@ -18,7 +18,6 @@ const scratch = mkdtempSync(join(tmpdir(), 'halo-appserver-'))
 const fixture = join(scratch, 'appserver')
 atEnd(t, reapArgv(scratch))
 t.before(async () => {
-  await bundle(new URL('../../agents/appserver.ts', import.meta.url).pathname, agentPath('appserver'))
   await bundle(new URL('../fixtures/appserver.ts', import.meta.url).pathname, fixture)
 })
 

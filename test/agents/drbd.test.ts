@@ -2,16 +2,14 @@
 // and against this machine's real drbdadm, which has no kernel module to talk to.
 import t from 'tap'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { hostname, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run } from '../../lib/exec.ts'
-import { bundle } from '../../build.ts'
 import { agentPath, ocf, ocfTester } from '../harness/agent.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { until } from '../harness/wait.ts'
-import { drbdPair, type DrbdNode } from '../drbd/pair.ts'
+import { drbdPair, realDrbdConf, type DrbdNode } from '../drbd/pair.ts'
 
-t.before(() => bundle(new URL('../../agents/drbd.ts', import.meta.url).pathname, agentPath('drbd')))
 
 const reason = (stderr: string) => /ocf-exit-reason:(.*)/.exec(stderr)?.[1] ?? ''
 const drbd = (node: DrbdNode, action: string, env: Record<string, string> = {}) => ocf('drbd', action, { params: node.params, env })
@@ -200,12 +198,7 @@ t.test('no kernel module, the double: 5 on start and validate, 7 on probe and mo
 })
 
 t.test('no kernel module, this machine\'s real drbdadm: the same codes', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'halo-drbd-real-'))
-  atEnd(t, ['rm', '-rf', dir])
-  const conf = join(dir, 'drbd.conf')
-  // as in reference/drbd/drbdadm_without_module.txt: r0 on this host and a peer, on a dummy disk
-  const on = (host: string, i: number) => `  on ${host} {\n    node-id ${i};\n    device /dev/drbd0 minor 0;\n    disk /dev/loop7;\n    meta-disk internal;\n    address ipv4 10.250.0.${i + 1}:7789;\n  }\n`
-  writeFileSync(conf, `resource r0 {\n${on(hostname(), 0)}${on('peer', 1)}}\n`)
+  const conf = realDrbdConf(t)
   const params = { drbd_resource: 'r0', drbdconf: conf, drbdadm: '/usr/sbin/drbdadm', drbdsetup: '/usr/sbin/drbdsetup', proc_drbd: '/proc/drbd' }
   for (const action of ['validate-all', 'start']) {
     const r = await ocf('drbd', action, { params })

@@ -1,17 +1,11 @@
 // drbddisk called as Heartbeat v1 calls it (drbddisk r0 start|stop|status), against the double and
 // against this machine's real drbdadm (no kernel module).
 import t from 'tap'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { hostname, tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { run } from '../../lib/exec.ts'
-import { bundle } from '../../build.ts'
-import { agentPath, v1 } from '../harness/agent.ts'
-import { atEnd } from '../harness/cleanup.ts'
+import { v1 } from '../harness/agent.ts'
 import { until } from '../harness/wait.ts'
-import { drbdPair, type DrbdNode } from '../drbd/pair.ts'
+import { drbdPair, realDrbdConf, type DrbdNode } from '../drbd/pair.ts'
 
-t.before(() => bundle(new URL('../../agents/drbddisk.ts', import.meta.url).pathname, agentPath('drbddisk')))
 
 const disk = (node: DrbdNode, action: string, args = ['r0']) => v1('drbddisk', args, action, { env: node.v1env })
 const up = (node: DrbdNode) => run([node.drbdadm, 'up', 'r0'])
@@ -89,11 +83,7 @@ t.test('status without a resource: Heartbeat\'s drbddisk answer', async (t) => {
 })
 
 t.test('no kernel module, this machine\'s real drbdadm: stopped (Unconfigured), start fails at once', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'halo-drbddisk-real-'))
-  atEnd(t, ['rm', '-rf', dir])
-  const conf = join(dir, 'drbd.conf')
-  const on = (host: string, i: number) => `  on ${host} {\n    node-id ${i};\n    device /dev/drbd0 minor 0;\n    disk /dev/loop7;\n    meta-disk internal;\n    address ipv4 10.250.0.${i + 1}:7789;\n  }\n`
-  writeFileSync(conf, `resource r0 {\n${on(hostname(), 0)}${on('peer', 1)}}\n`)
+  const conf = realDrbdConf(t)
   const env = { HA_DRBDADM: '/usr/sbin/drbdadm', HA_DRBDCONF: conf }
   // reference/drbd/drbddisk_v1_without_module.txt: "stopped (Unconfigured)", rc=3
   const status = await v1('drbddisk', ['r0'], 'status', { env })

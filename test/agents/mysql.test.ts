@@ -4,12 +4,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path'
 import { runOk } from '../../lib/exec.ts'
 import { isAlive, readPidFile } from '../../lib/process.ts'
-import { bundle } from '../../build.ts'
-import { agentPath, crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
+import { crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
 import { mariadb, type MariaDB } from '../harness/mariadb.ts'
 import { until } from '../harness/wait.ts'
 
-t.before(() => bundle(new URL('../../agents/mysql.ts', import.meta.url).pathname, agentPath('mysql')))
 
 const reason = (stderr: string) => /ocf-exit-reason:(.*)/.exec(stderr)?.[1] ?? ''
 const deep = { OCF_CHECK_LEVEL: '10' }

@@ -3,7 +3,7 @@
  * sharing one state directory, so one test can play both sides of resource r0 (minor 0).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
@@ -99,4 +99,17 @@ export async function drbdPair(t: Test, opts: { version?: '9' | '8.4'; module?: 
     },
     calls: () => readFileSync(join(state, 'calls.log'), 'utf8').split('\n').filter(Boolean),
   }
+}
+
+/**
+ * A drbd.conf for this machine's real drbdadm, as in reference/drbd/drbdadm_without_module.txt: r0 on this
+ * host and a peer, on a dummy disk. Returns its path (in a directory removed when the test ends).
+ */
+export function realDrbdConf(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'halo-drbd-real-'))
+  atEnd(t, ['rm', '-rf', dir])
+  const conf = join(dir, 'drbd.conf')
+  const on = (host: string, i: number) => `  on ${host} {\n    node-id ${i};\n    device /dev/drbd0 minor 0;\n    disk /dev/loop7;\n    meta-disk internal;\n    address ipv4 10.250.0.${i + 1}:7789;\n  }\n`
+  writeFileSync(conf, `resource r0 {\n${on(hostname(), 0)}${on('peer', 1)}}\n`)
+  return conf
 }
