@@ -15,10 +15,13 @@ MANIFEST=$STATE/install.manifest
 
 # Debian packages halo runs on, and those its tests run against (the real programs it must match).
 PACKAGES=(
-  iproute2 iputils-arping e2fsprogs util-linux psmisc procps libxml2-utils
+  iproute2 iputils-arping iputils-ping e2fsprogs util-linux psmisc procps libxml2-utils
   resource-agents pacemaker-cli-utils tcpdump kmod drbd-utils mon m4
-  mariadb-server mariadb-client
+  mariadb-server mariadb-client heartbeat
 )
+# halo's own commands on PATH: "path:program".
+COMMANDS=(/usr/sbin/halo-heartbeat:halo-heartbeat /usr/sbin/halo-mon:halo-mon /usr/bin/halo:halo)
+UNIT_DIR=/usr/lib/systemd/system
 # The haresources names halo answers to: "v1-name:agent".
 V1_NAMES=(IPaddr:IPaddr IPaddr2:IPaddr Filesystem:Filesystem drbddisk:drbddisk mysqld:mysql appserver:appserver)
 # Extra OCF names: "name:agent" (resource-agents users know IPaddr2).
@@ -60,6 +63,7 @@ uninstall() {
   tac "$MANIFEST" | while read -r kind path extra; do
     case $kind in
       link) [ -L "$path" ] && rm -f "$path" ;;
+      file) rm -f "$path" ;;
       divert)
         [ -L "$path" ] && rm -f "$path"
         dpkg-divert --quiet --local --rename --remove "$path" ;;
@@ -70,6 +74,7 @@ uninstall() {
   done
   rm -f "$MANIFEST"
   rmdir "$STATE" 2>/dev/null || true
+  [ -d /run/systemd/system ] && systemctl daemon-reload
   say "removed; system packages were left installed"
 }
 
@@ -136,6 +141,17 @@ install_legacy() {
   ln -s "$target" "$path"
 }
 
+# The units are halo's own files, replaced on every run; enabling them is the admin's decision.
+install_units() {
+  local unit
+  for unit in systemd/*.service; do
+    install -m 644 "$unit" "$UNIT_DIR/$(basename "$unit")"
+    record file "$UNIT_DIR/$(basename "$unit")"
+  done
+  [ -d /run/systemd/system ] && systemctl daemon-reload
+  return 0
+}
+
 install_files() {
   mkdir -p "$STATE"
   touch "$MANIFEST"
@@ -161,6 +177,11 @@ install_files() {
     [ -e "$LIB/agents/${pair#*:}" ] || continue
     install_legacy "$V1_DIR/${pair%%:*}" "$LIB/agents/${pair#*:}"
   done
+  for pair in "${COMMANDS[@]}"; do
+    [ -e "$LIB/bin/${pair#*:}" ] || continue
+    link_ours "${pair%%:*}" "$LIB/bin/${pair#*:}" || say "kept ${pair%%:*} (not halo's)"
+  done
+  install_units
   for pair in "${LEGACY_COMMANDS[@]}"; do
     [ -e "$LIB/bin/${pair#*:}" ] || continue
     mkdir_recorded "$(dirname "${pair%%:*}")"
@@ -176,3 +197,4 @@ install_packages
 build
 install_files
 say "done: agents in $OCF_DIR (ocf:halo:*), haresources names in $V1_DIR"
+say "the engine and the monitor: systemctl enable --now halo-heartbeat halo-mon (once ha.cf and mon.cf are written)"
