@@ -2,7 +2,7 @@
 // against this machine's real drbdadm (no kernel module).
 import t from 'tap'
 import { run } from '../../lib/exec.ts'
-import { v1 } from '../harness/agent.ts'
+import { ocfTester, v1 } from '../harness/agent.ts'
 import { until } from '../harness/wait.ts'
 import { drbdPair, realDrbdConf, type DrbdNode } from '../drbd/pair.ts'
 
@@ -23,6 +23,12 @@ t.test('start makes r0 Primary, stop Secondary; status in Heartbeat\'s words', a
   t.equal((await disk(pair.alpha, 'stop')).code, 0)
   t.equal(pair.r0().nodes.alpha.role, 'Secondary')
   t.equal((await disk(pair.alpha, 'stop')).code, 0, 'stop when Secondary: 0')
+})
+
+t.test('ocf-tester -v passes for drbddisk\'s OCF door too (Primary on start, Secondary on stop)', async (t) => {
+  const pair = await drbdPair(t)
+  for (const n of [pair.alpha, pair.beta]) t.equal((await up(n)).code, 0)
+  await ocfTester(t, 'drbddisk', pair.alpha.params)
 })
 
 t.test('8.4: status reads drbdadm role\'s Primary/Secondary; a down resource is stopped (Unconfigured)', async (t) => {
