@@ -14,6 +14,7 @@ const typeOf: Record<AlertKind, { env: string; flag?: string; history: string }>
   up: { env: 'up', flag: '-u', history: 'upalert' },
   startup: { env: 'startup', history: 'startupalert' },
   ack: { env: 'ack', flag: '-a', history: 'ackalert' },
+  disable: { env: 'disable', flag: '-D', history: 'disablealert' },
   test: { env: 'test', history: 'testalert' },
 }
 

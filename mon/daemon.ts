@@ -10,11 +10,10 @@ import type { Logger } from '../lib/log.ts'
 import { epoch, historyWord, monEnv, startAlert } from './alert.ts'
 import { runMonitor } from './monitor.ts'
 import { findExecutable } from '../lib/which.ts'
+import { inPeriod } from '../lib/config/period.ts'
+import { loadState, saveState } from './savedstate.ts'
 import { type AlertKind, type AlertRequest, alertsOf, doAlert, newState, recordResult, type Rules, type ServiceState, STAT_FAIL, summaryOf } from './state.ts'
 import type { MonConfig } from './types.ts'
-
-/** How many alert and failure history lines are kept (mon's MAX_KEEP). */
-const KEEP = 100
 
 export interface Entry {
   group: string
@@ -35,7 +34,12 @@ export interface DaemonOptions {
   load: () => Promise<MonConfig>
   /** start with the scheduler stopped (-S) */
   stopped?: boolean
+  /** -l: the saved states to load at the start */
+  loadState?: readonly string[]
 }
+
+/** mon's state names: `all` is both */
+const stateFiles = (states: readonly string[]) => (['disabled', 'opstatus'] as const).filter((s) => states.includes(s) || states.includes('all'))
 
 export class Daemon {
   config: MonConfig
@@ -58,10 +62,40 @@ export class Daemon {
 
   get globals() { return this.config.globals }
 
+  get log(): Logger { return this.opts.log }
+
   start(): void {
     this.entries = this.build(new Map())
+    this.loadState(this.opts.loadState ?? [])
+    this.startup()
+  }
+
+  /** Startup alerts, then every service's first check (spread over randstart when set). */
+  private startup(): void {
     for (const e of this.entries) doAlert(e.svc, e.st, 'startup', '', undefined, Date.now(), this.rules(e))
-    for (const e of this.entries) this.schedule(e, 0)
+    for (const e of this.entries) this.schedule(e, Math.random() * this.globals.randstart)
+  }
+
+  /** mon's save_state: the state files in statedir; a failure is logged, as mon does. */
+  saveState(states: readonly string[]): void {
+    for (const state of stateFiles(states)) {
+      try {
+        saveState(this, state)
+      } catch (err) {
+        this.opts.log.err(`could not write the ${state} state file in ${this.globals.statedir}: ${errorMessage(err)}`)
+      }
+    }
+  }
+
+  loadState(states: readonly string[]): void {
+    for (const state of stateFiles(states)) {
+      try {
+        for (const problem of loadState(this, state)) this.opts.log.warn(problem)
+        this.opts.log.info(`state '${state}' loaded`)
+      } catch (err) {
+        this.opts.log.err(`could not read the ${state} state file in ${this.globals.statedir}: ${errorMessage(err)}`)
+      }
+    }
   }
 
   /** Clears every timer and ends the monitor scripts still running (each leads its process group). */
@@ -83,9 +117,14 @@ export class Daemon {
     const config = await this.opts.load()
     for (const e of this.entries) clearTimeout(e.timer)
     const old = new Map(keepstate ? this.entries.map((e) => [`${e.group}/${e.svc.name}`, e.st]) : [])
+    if (!keepstate) {
+      this.disabledHosts.clear()
+      this.disabledWatches.clear()
+    }
     this.config = config
     this.entries = this.build(old)
-    for (const e of this.entries) this.schedule(e, 0)
+    if (config.globals.startupalertsOnReset) this.startup()
+    else for (const e of this.entries) this.schedule(e, Math.random() * this.globals.randstart)
   }
 
   find(group: string, service: string): Entry | undefined {
@@ -113,6 +152,12 @@ export class Daemon {
     }
   }
 
+  /** `disable service G S` / `enable service G S`; a disable sends the period's disable alerts. */
+  disable(e: Entry, off: boolean): void {
+    e.st.disabled = off
+    if (off) doAlert(e.svc, e.st, 'disable', '', undefined, Date.now(), this.rules(e))
+  }
+
   /** `ack G S comment`: no more failure alerts until it recovers; the ack alerts go out. */
   ack(e: Entry, comment: string): void {
     e.st.ack = Date.now()
@@ -137,6 +182,18 @@ export class Daemon {
     return (e.st.opstatus === STAT_FAIL && e.svc.failureInterval) || e.svc.interval!
   }
 
+  /** The wait for the next check: the interval, moved by up to randskew either way (mon's randskew). */
+  private nextWait(e: Entry): number {
+    const skew = e.svc.randskew ?? 0
+    return this.interval(e) + (skew ? (Math.random() * 2 - 1) * skew : 0)
+  }
+
+  /** mon skips the check, not the schedule, in an exclude_period (the global one or the service's) */
+  private excluded(e: Entry, now: Date): boolean {
+    const { excludePeriod } = this.globals
+    return (excludePeriod !== undefined && inPeriod(excludePeriod, now)) || (e.svc.excludePeriod !== undefined && inPeriod(e.svc.excludePeriod, now))
+  }
+
   private async check(e: Entry): Promise<void> {
     const monitor = e.svc.monitor
     if (!monitor || !e.svc.interval) {
@@ -146,9 +203,11 @@ export class Daemon {
     }
     if (e.st.monitorRunning || !this.entries.includes(e)) return
     const started = performance.now()
-    // fixed rate: the next check is due one interval after this one began, however long it runs
-    const next = () => this.schedule(e, Math.max(0, started + this.interval(e) - performance.now()))
-    if (this.stopped || e.st.disabled || this.disabledWatches.has(e.group)) return next()
+    // fixed rate: the next check is due one interval after this one was due, however long it runs, so
+    // services started together stay together (and their checks of one port share a connection)
+    const planned = e.due
+    const next = () => this.schedule(e, Math.max(0, planned + this.nextWait(e) - performance.now()))
+    if (this.stopped || e.st.disabled || this.disabledWatches.has(e.group) || this.excluded(e, new Date())) return next()
     const hosts = this.hosts(e.group).filter((h) => !e.svc.excludeHosts.includes(h))
     if (hosts.length === 0 && !e.svc.allowEmptyGroup && !monitor.noHosts) {
       this.opts.log.err(`monitor for ${e.group}/${e.svc.name} not called because of no host arguments`)
@@ -160,10 +219,10 @@ export class Daemon {
       const r = await runMonitor({
         monitor,
         hosts,
-        env: { ...process.env, ...monEnv(e.group, e.svc, e.st, this.globals) },
+        env: () => ({ ...process.env, ...monEnv(e.group, e.svc, e.st, this.globals) }),
         mondir: this.globals.mondir,
-        // halo's addition: a check may take no longer than the wait for the next one
-        timeoutMs: this.interval(e),
+        // halo's addition: a check may take no longer than monitor_timeout, by default the wait for the next one
+        timeoutMs: e.svc.monitorTimeout ?? this.interval(e),
         onSpawn: (pid) => (e.pid = pid),
       })
       if (r.timedOut) this.opts.log.warn(`monitor for ${e.group}/${e.svc.name} timed out`)
@@ -209,6 +268,6 @@ export class Daemon {
 
   private remember(list: string[], line: string): void {
     list.push(line)
-    if (list.length > KEEP) list.shift()
+    if (list.length > this.globals.histlength) list.shift()
   }
 }

@@ -22,7 +22,8 @@ export interface MonitorCall {
   monitor: MonitorCommand
   /** the group's enabled hosts, minus the service's exclude_hosts */
   hosts: readonly string[]
-  env: NodeJS.ProcessEnv
+  /** the environment of a monitor script (not built for the built-in check, which needs none) */
+  env: () => NodeJS.ProcessEnv
   mondir: readonly string[]
   timeoutMs: number
   /** told the pid of a monitor script once it runs (`list pids`) */
@@ -35,7 +36,7 @@ export async function runMonitor(call: MonitorCall): Promise<MonitorResult> {
   if (name === 'tcp.monitor') return withDeadline(tcpMonitor(args), call)
   const script = findExecutable(name, call.mondir)
   if (!script) throw new HaloError(5, `monitor ${name} not found in ${call.mondir.join(':')}`)
-  const r = await run([script, ...args], { env: call.env, timeout: call.timeoutMs, mergeStderr: true, processGroup: true, onSpawn: call.onSpawn })
+  const r = await run([script, ...args], { env: call.env(), timeout: call.timeoutMs, mergeStderr: true, processGroup: true, onSpawn: call.onSpawn })
   if (r.timedOut) return timedOut(call, r.stdout)
   // A monitor killed by a signal has said nothing about the service: a failure (mon would read 0)
   return { exitval: r.code ?? 128 + signalNumber(r.signal), output: r.stdout, timedOut: false }

@@ -5,26 +5,12 @@
  */
 import { createServer, type Server, type Socket } from 'node:net'
 import { epoch } from './alert.ts'
+import { escape, unescape } from './escape.ts'
 import type { Daemon, Entry } from './daemon.ts'
 import { STAT_FAIL, STAT_OK, STAT_UNTESTED } from './state.ts'
 
 /** mon's protocol version, answered to `version` */
 const PROTOCOL_VERSION = 9745
-
-/** mon's esc_str: blanks, controls, quotes and non-ASCII as \xx; in quoted values a backslash doubled. */
-export function escape(text: string | undefined, inQuotes = false): string {
-  if (text === undefined) return ''
-  let out = ''
-  for (const c of text) {
-    const code = c.codePointAt(0)!
-    if (code <= 32 || code > 126 || c === '"' || c === "'") out += `\\${code.toString(16).padStart(2, '0')}`
-    else if (inQuotes && c === '\\') out += '\\\\'
-    else out += c
-  }
-  return out
-}
-
-const unescape = (text: string): string => text.replace(/\\([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)))
 
 /** Seconds as mon prints them: whole when whole, else to the ms (halo takes `200ms` intervals). */
 const seconds = (ms: number): string => String(Math.round(ms) / 1000)
@@ -100,8 +86,20 @@ export function answer(d: Daemon, line: string): Reply {
         () => [`520 reset PID ${d.whoami} failed, error in config file`],
       )
     case 'ack': return ack(d, args)
-    case 'disable': return disen(d, words, true)
-    case 'enable': return disen(d, words, false)
+    case 'disable':
+    case 'enable': {
+      const reply = disen(d, words, cmd === 'disable')
+      // as mon: the disabled state file follows every change
+      if (reply[0].startsWith('220')) d.saveState(['disabled'])
+      return reply
+    }
+    case 'savestate':
+      if (words.length === 0) return ['520 savestate error, arguments required']
+      d.saveState(words)
+      return ['220 savestate completed']
+    case 'loadstate':
+      d.loadState(words)
+      return ['220 loadstate completed']
     case 'test': return test(d, words)
     default: return ['520 invalid command']
   }
@@ -172,7 +170,7 @@ function firstWord(text: string): string {
   return m?.[1]?.replace(/\\(.)/g, '$1') ?? m?.[2] ?? m?.[3] ?? ''
 }
 
-function disen(d: Daemon, words: string[], disable: boolean): Reply {
+function disen(d: Daemon, words: string[], disable: boolean): string[] {
   const [what, ...rest] = words
   const verb = disable ? 'disable' : 'enable'
   if (what === 'watch') {
@@ -183,7 +181,7 @@ function disen(d: Daemon, words: string[], disable: boolean): Reply {
   if (what === 'service') {
     const e = d.find(rest[0] ?? '', rest.slice(1).join(' '))
     if (!e) return [disable ? '520 disable error, unknown service' : '520 enable error, unknown group']
-    e.st.disabled = disable
+    d.disable(e, disable)
     return [disable ? '220 disable service completed' : '220 enable completed']
   }
   if (what === 'host') {
@@ -230,6 +228,13 @@ function test(d: Daemon, words: string[]): Reply {
 /** Serves the protocol on host:port; resolves once listening. */
 export function serve(d: Daemon, host: string, port: number): Promise<Server> {
   const server = createServer((socket: Socket) => {
+    // mon's clientallow, against the IPv4 address (as mon sees a client of a dual-stack socket)
+    const from = (socket.remoteAddress ?? '').replace(/^::ffff:/, '')
+    if (!d.globals.clientallow.some((re) => re.test(from))) {
+      d.log.info(`closing unwanted client: ${from}`)
+      socket.destroy()
+      return
+    }
     let buffered = ''
     // replies go out in the order the commands came, even when one (reset) takes a while
     let replies = Promise.resolve()

@@ -11,7 +11,7 @@ export const STAT_FAIL = 0
 export const STAT_OK = 1
 export const STAT_UNTESTED = 7
 
-export type AlertKind = 'failure' | 'up' | 'startup' | 'ack' | 'test'
+export type AlertKind = 'failure' | 'up' | 'startup' | 'ack' | 'disable' | 'test'
 
 export interface PeriodState {
   /** ms since the epoch of the last alert sent in this period; 0 = none */
@@ -162,6 +162,7 @@ export const alertsOf: Record<AlertKind, (p: AlertPeriod) => Alert[]> = {
   up: (p) => p.upalert,
   startup: (p) => p.startupalert,
   ack: (p) => p.ackalert,
+  disable: (p) => p.disablealert,
 }
 
 /** mon's do_alert: for each period in force, the throttling rules, then the period's alerts of that kind. */
@@ -174,11 +175,13 @@ export function doAlert(
   now: number,
   rules: Rules,
 ): void {
-  if (st.disabled || rules.muted()) return
-  // an acknowledged failure alerts no more; its recovery, ack and disable alerts still go out
-  if (st.ack !== 0 && kind === 'failure') return
+  // a disable alert goes out as the service is disabled
+  if ((st.disabled && kind !== 'disable') || rules.muted()) return
   const summary = summaryOf(output)
   const prevSummary = summaryOf(st.failureOutput)
+  if (st.ack !== 0 && kind === 'failure' && svc.unackSummary && summary.replace(/\s/g, '') !== prevSummary.replace(/\s/g, '')) unack(st)
+  // an acknowledged failure alerts no more; its recovery, ack and disable alerts still go out
+  if (st.ack !== 0 && kind === 'failure') return
   svc.periods.forEach((p, i) => {
     if (!inPeriod(p.period, new Date(now))) return
     const ps = st.periods[i]
@@ -205,6 +208,18 @@ export function doAlert(
       if (p.noCompAlerts) ps.noCompUpSent = 0
     }
   })
+}
+
+/** unack_summary: a failure whose summary changed is news again, and alerts afresh. */
+function unack(st: ServiceState): void {
+  st.ack = 0
+  st.ackComment = ''
+  st.consecFailures = 1
+  for (const ps of st.periods) {
+    ps.lastAlert = 0
+    ps.firstFailTime = 0
+    ps.failCount = 0
+  }
 }
 
 /** The failure-alert rules of one period: exit range, numalerts, alertevery, alertafter. */

@@ -2,9 +2,12 @@
  * mon's tcp.monitor, built in: the same arguments (`-p PORT -t SECS hosts…`), exit codes and output, without
  * forking a Perl interpreter for every check. Hosts are checked in parallel (mon's script goes one by one,
  * so one dead host delayed the verdict on the others); the output keeps the script's order and wording.
+ * Checks of one address and port that overlap in time share one connection: services started together
+ * on one port (a watch of many services, 1,000 at 1 s) cost one connect each round, not one each.
  */
 import { lookup } from 'node:dns/promises'
-import { connect } from '../lib/tcp.ts'
+import { isIPv4 } from 'node:net'
+import { connect, type ConnectResult } from '../lib/tcp.ts'
 import type { MonitorResult } from './monitor.ts'
 
 // The words of strerror(3) that Perl's $! prints, for the errors a connect can end with.
@@ -35,16 +38,28 @@ function parseArgs(args: readonly string[]): { port: number; timeoutMs: number; 
   return { port, timeoutMs: Math.round(timeout * 1000), hosts: args.slice(i) }
 }
 
+const inFlight = new Map<string, Promise<ConnectResult>>()
+
+function probe(host: string, port: number, timeoutMs: number): Promise<ConnectResult> {
+  const key = `${host}:${port}:${timeoutMs}`
+  let answer = inFlight.get(key)
+  if (!answer) {
+    answer = connect({ host, port }, timeoutMs).finally(() => inFlight.delete(key))
+    inFlight.set(key, answer)
+  }
+  return answer
+}
+
 /** What went wrong with one host, in the script's words, or undefined when it accepts. */
 async function checkHost(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
   let address: string
   try {
     // inet_aton: IPv4 only, names through the resolver
-    address = (await lookup(host, { family: 4 })).address
+    address = isIPv4(host) ? host : (await lookup(host, { family: 4 })).address
   } catch {
     return `${host} could not inet_aton`
   }
-  const r = await connect({ host: address, port }, timeoutMs)
+  const r = await probe(address, port, timeoutMs)
   if (r.status === 'ok') return undefined
   if (r.status === 'timeout') return `${host} timeout`
   return `${host} could not connect: ${(r.code && strerror[r.code]) ?? r.error ?? 'unknown error'}`

@@ -3,6 +3,7 @@
  * (mon's defaults, then mon.cf, then the command line, as mon orders them).
  */
 import type { MonCf } from '../lib/config/moncf.ts'
+import type { Period } from '../lib/config/period.ts'
 
 export interface Settings {
   alertdir: string[]
@@ -12,8 +13,19 @@ export interface Settings {
   cfbasedir: string
   serverport: number
   serverbind: string
+  /** mon's clientallow: patterns a client's IPv4 address must match whole (a bare `.` is a dot) */
+  clientallow: RegExp[]
   /** '' = none */
   pidfile: string
+  syslogFacility: string
+  /** how many alert and failure history lines are kept */
+  histlength: number
+  /** ms; the first checks are spread over 0..randstart */
+  randstart: number
+  /** no checks at all in this period */
+  excludePeriod?: Period
+  /** startupalerts_on_reset: a reset sends the startup alerts again */
+  startupalertsOnReset: boolean
 }
 
 export type MonConfig = Pick<MonCf, 'hostgroups' | 'watches'> & { globals: Settings }

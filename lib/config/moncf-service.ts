@@ -81,6 +81,8 @@ export interface Service extends Inherited {
   failureInterval?: number
   randskew?: number
   monitor?: MonitorCommand
+  /** halo's `monitor_timeout T`: a check running longer is killed and is a failure (default: the interval) */
+  monitorTimeout?: number
   allowEmptyGroup: boolean
   description?: string
   /** dependency expressions, SELF: already replaced by this watch's name */
@@ -143,7 +145,7 @@ function alertCommand(keyword: string, text: string, fail: Fail, warn: Warn): Al
 }
 
 const serviceKeywords = new Set([
-  'interval', 'failure_interval', 'randskew', 'monitor', 'allow_empty_group', 'description', 'depend', 'alertdepend',
+  'interval', 'monitor_timeout', 'failure_interval', 'randskew', 'monitor', 'allow_empty_group', 'description', 'depend', 'alertdepend',
   'monitordepend', 'hostdepend', 'dep_behavior', 'dep_memory', 'exclude_hosts', 'exclude_period', 'redistribute',
   'traptimeout', 'trapduration', 'unack_summary',
 ])
@@ -182,15 +184,26 @@ export function serviceReader(watch: string, services: Service[], inherited: () 
       if (serviceKeywords.has(keyword)) fail(`${keyword} is a service keyword but comes after a period of service ${service.name}: move it above the first period`)
       readPeriodKeyword(keyword, args, period, service, fail, warn)
     } else {
-      readServiceKeyword(keyword, args, service, watch, at, fail)
+      readServiceKeyword(keyword, args, service, watch, at, fail, warn)
     }
   }
 }
 
-function readServiceKeyword(keyword: string, args: string, service: Service, watch: string, at: MonCfLine, fail: Fail): void {
+/** What halo-mon reads but does not do: said once per line, so no mon.cf silently means less than it says. */
+const notInHalo: Record<string, string> = {
+  depend: 'halo-mon does not evaluate dependencies: this service is checked and alerts as if it had none',
+  redistribute: 'halo-mon does not redistribute alerts: only the alerts of this service\'s periods run',
+  traptimeout: 'halo-mon receives no traps: this service is only checked by its monitor',
+}
+for (const k of ['alertdepend', 'monitordepend', 'hostdepend']) notInHalo[k] = notInHalo.depend
+notInHalo.trapduration = notInHalo.traptimeout
+
+function readServiceKeyword(keyword: string, args: string, service: Service, watch: string, at: MonCfLine, fail: Fail, warn: Warn): void {
   const dependency = () => args.replace(/SELF:/g, `${watch}:`)
+  if (Object.hasOwn(notInHalo, keyword)) warn(`${keyword}: ${notInHalo[keyword]}`)
   switch (keyword) {
     case 'interval': service.interval = positiveTime(keyword, args, fail); break
+    case 'monitor_timeout': service.monitorTimeout = positiveTime(keyword, args, fail); break
     case 'failure_interval': service.failureInterval = positiveTime(keyword, args, fail); break
     case 'randskew': service.randskew = positiveTime(keyword, args, fail); break
     case 'traptimeout': service.traptimeout = positiveTime(keyword, args, fail); break

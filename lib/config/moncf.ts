@@ -27,11 +27,23 @@ const port = (v: string, fail: Fail) =>
 const duration = (v: string, fail: Fail) =>
   parseDuration(v, monCfTime) ?? fail(`'${v}' is not a time: write a number and a unit, s m h d (e.g. 60s)`)
 const words = (v: string) => v.split(/\s+/).filter(Boolean)
+/** mon's clientallow: blank-separated patterns, each matching a client's whole address, a bare `.` a dot. */
+export function clientPatterns(text: string): RegExp[] {
+  return text.split(/\s+/).filter(Boolean).map((p) => new RegExp(`^(?:${p.replace(/([^[\\])\./g, '$1\\.')})$`))
+}
+
 /** mon takes what it knows as yes, and anything else as no; halo says so */
 const yesNo = (yes: RegExp) => (v: string, _fail: Fail, warn: Warn) => {
   if (!yes.test(v) && !/^(0|no|false|off)$/i.test(v)) warn(`'${v}' is taken as no, as mon does: write yes or no`)
   return yes.test(v)
 }
+
+/** A global halo-mon reads but does not act on: the value kept, a warning at its line. */
+const notInHalo = <T>(why: string, syntax: (v: string, fail: Fail) => T) => (v: string, fail: Fail, warn: Warn) => {
+  warn(`halo-mon ${why}`)
+  return syntax(v, fail)
+}
+const noAuth = notInHalo('does not authenticate clients (no login): the protocol is open to whoever reaches serverbind (127.0.0.1 unless set) and matches clientallow', text)
 
 const globalSyntax = {
   alertdir: dirList,
@@ -43,30 +55,39 @@ const globalSyntax = {
   serverport: port,
   trapport: port,
   serverbind: text,
-  /** a regular expression (Perl's) matched against the client's address */
-  clientallow: text,
+  clientallow: (v: string, fail: Fail) => {
+    try {
+      return clientPatterns(v)
+    } catch {
+      return fail(`'${v}' is not a list of regular expressions: write patterns of client addresses, e.g. 127.0.0.1 10.1.2.\\d+`)
+    }
+  },
   trapbind: text,
   pidfile: text,
   randstart: duration,
-  maxprocs: count,
+  maxprocs: notInHalo('ignores maxprocs: each service runs at most one monitor at a time', count),
   statedir: text,
-  authfile: text,
-  authtype: words,
-  pamservice: text,
-  userfile: text,
-  historicfile: text,
+  authfile: noAuth,
+  authtype: notInHalo('does not authenticate clients (no login)', words),
+  pamservice: noAuth,
+  userfile: noAuth,
+  historicfile: notInHalo('keeps the alert history in memory only (list alerthist), not in historicfile', text),
   historictime: duration,
   cltimeout: duration,
   monerrfile: text,
   dtlogfile: text,
-  dtlogging: yesNo(/^(1|yes|true)$/),
+  dtlogging: (v: string, fail: Fail, warn: Warn) => {
+    const on = yesNo(/^(1|yes|true)$/)(v, fail, warn)
+    if (on) warn('halo-mon keeps no downtime log: dtlogging is ignored')
+    return on
+  },
   dep_recur_limit: count,
   dep_behavior: depBehavior,
   dep_memory: duration,
   unack_summary: unackSummary,
   syslog_facility: text,
   startupalerts_on_reset: yesNo(/^(1|yes|true|on)$/i),
-  monremote: text,
+  monremote: notInHalo('does not run monremote: disable, enable and ack stay on this host', text),
   exclude_period: (v: string, _fail: Fail, _warn: unknown, at: MonCfLine): Period => parsePeriod(v, at.file, at.line),
 } satisfies Record<string, GlobalSyntax>
 

@@ -1,76 +1,59 @@
 /**
- * halo-mon: the monitor daemon, with mon's command line.
- *   -c FILE mon.cf (/etc/mon/mon.cf)   -f fork into the background   -d debug   -S start with the scheduler
- *   stopped   -a DIR alertdir   -s DIR mondir   -L DIR logdir   -D DIR statedir   -P FILE pidfile ('' none)
- *   -p PORT server port   -M [M4] run mon.cf through m4
- * Foreground unless -f. SIGHUP reads mon.cf again (as `reset keepstate`); SIGTERM and SIGINT stop it.
+ * halo-mon: the monitor daemon, with mon's command line (./options.ts has them all):
+ *   -c FILE mon.cf   -f fork into the background   -d debug (to stderr, not syslog)   -S start with the scheduler
+ *   stopped   -a DIR alertdir   -s DIR mondir   -b DIR basedir   -B DIR cfbasedir   -L DIR logdir
+ *   -D DIR statedir   -P FILE pidfile ('' none)   -p PORT   -O FACILITY syslog   -k N history kept
+ *   -r TIME randstart   -l [disabled|opstatus|all] load the saved state   -M [M4] run mon.cf through m4
+ * Foreground unless -f. Logs to syslog (syslog_facility, default daemon) as mon does. SIGHUP reads mon.cf
+ * again (as `reset keepstate`); SIGTERM and SIGINT stop it.
  */
 import { rmSync, writeFileSync } from 'node:fs'
-import { errorMessage, HaloError, UsageError } from '../../lib/errors.ts'
+import { errorMessage, HaloError } from '../../lib/errors.ts'
 import { spawnDetached } from '../../lib/exec.ts'
 import { runCli } from '../../lib/cli.ts'
 import { Logger } from '../../lib/log.ts'
 import { isAlive } from '../../lib/process.ts'
 import { waitForPorts } from '../../lib/tcp.ts'
-import { loadConfig, type Overrides } from '../config.ts'
+import { loadConfig, monCfPath } from '../config.ts'
 import { Daemon } from '../daemon.ts'
+import { type Flags, parseOptions } from '../options.ts'
 import { serve } from '../server.ts'
+import type { MonConfig } from '../types.ts'
 
-const usage = 'usage: halo-mon [-fdS] [-c mon.cf] [-a alertdir] [-s mondir] [-L logdir] [-D statedir] [-P pidfile] [-p port] [-M [m4]]'
-
-interface Flags {
-  config: string
-  fork: boolean
-  debug: boolean
-  stopped: boolean
-  over: Overrides
-}
-
-const dirs = (v: string) => v.split(':').filter(Boolean)
-
-function parse(argv: readonly string[]): Flags {
-  const flags: Flags = { config: '/etc/mon/mon.cf', fork: false, debug: false, stopped: false, over: {} }
-  const value = (i: number, opt: string) => {
-    if (argv[i] === undefined) throw new UsageError(`${opt} needs a value`)
-    return argv[i]
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    if (a === '-f') flags.fork = true
-    else if (a === '-d') flags.debug = true
-    else if (a === '-S') flags.stopped = true
-    else if (a === '-c') flags.config = value(++i, a)
-    else if (a === '-a') flags.over.alertdir = dirs(value(++i, a))
-    else if (a === '-s') flags.over.mondir = dirs(value(++i, a))
-    else if (a === '-L') flags.over.logdir = value(++i, a)
-    else if (a === '-D') flags.over.statedir = value(++i, a)
-    else if (a === '-P') flags.over.pidfile = value(++i, a)
-    else if (a === '-p') {
-      const port = Number(value(++i, a))
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`-p ${argv[i]}: write a port, 1-65535`)
-      flags.over.serverport = port
-    } else if (a === '-M') {
-      // mon's -M takes the m4 program optionally
-      flags.over.m4 = argv[i + 1] !== undefined && !argv[i + 1].startsWith('-') ? argv[++i] : 'm4'
-    } else throw new UsageError(`unknown option ${a}`)
-  }
-  return flags
-}
+const VERSION = 'halo-mon 0.1.0 (mon 1.3 compatible, protocol 9745)'
+const usage = `usage: halo-mon [-f] [-d] [-S] [-c mon.cf] [-a alertdir] [-s mondir] [-b basedir] [-B cfbasedir] [-L logdir]
+                [-D statedir] [-P pidfile] [-p port] [-O facility] [-k histlength] [-r randstart]
+                [-l [disabled|opstatus|all]] [-M [m4]] [-v] [-h]`
 
 async function main(argv: string[]): Promise<number> {
-  const flags = parse(argv)
-  const log = new Logger({ tag: 'halo-mon', facility: flags.fork ? 'daemon' : undefined, debug: flags.debug })
-  // read before forking, so a broken mon.cf is reported to the admin who started it
-  const load = () => loadConfig(flags.config, flags.over, log)
-  const config = await load()
-  if (flags.fork) return daemonize(argv.filter((a) => a !== '-f'), config.globals.serverbind, config.globals.serverport)
+  const flags = parseOptions(argv)
+  if (flags.help) return print(usage)
+  if (flags.version) return print(VERSION)
+  const path = monCfPath(flags.config, flags.over)
+  // Warnings of the first reading go to the admin who started it too, not only to syslog
+  const said: string[] = []
+  const config = await loadConfig(path, flags.over, (w) => said.push(w))
+  for (const w of [...said, ...flags.notes]) process.stderr.write(`halo-mon: warning: ${w}\n`)
+  if (flags.fork) return daemonize(argv.filter((a) => !/^--?f(ork)?$/.test(a)), config.globals.serverbind, config.globals.serverport)
 
-  const daemon = new Daemon({ log, config, load, stopped: flags.stopped })
+  // -d: everything, debug lines too, on stderr instead of syslog
+  const log = new Logger({ tag: 'halo-mon', facility: flags.debug ? 'none' : config.globals.syslogFacility, debug: flags.debug })
+  for (const w of [...said, ...flags.notes]) log.warn(w)
+  return run(flags, path, log, config)
+}
+
+const print = (text: string) => (process.stdout.write(`${text}\n`), 0)
+
+async function run(flags: Flags, path: string, log: Logger, config: MonConfig): Promise<number> {
+  const load = () => loadConfig(path, flags.over, (w) => log.warn(w))
+  const daemon = new Daemon({ log, config, load, stopped: flags.stopped, loadState: flags.loadState })
   const { serverbind, serverport, pidfile } = config.globals
+  // written before the port answers, so whoever waits for the port (-f) finds the pid file there
+  if (pidfile) writePidFile(pidfile)
   const server = await serve(daemon, serverbind, serverport).catch((e: Error) => {
+    if (pidfile) rmSync(pidfile, { force: true })
     throw new HaloError(1, `cannot listen on ${serverbind}:${serverport}: ${e.message}`)
   })
-  if (pidfile) writePidFile(pidfile)
   daemon.start()
   log.info(`halo-mon started, serving ${serverbind}:${serverport}`)
   process.on('SIGHUP', () => {

@@ -101,3 +101,25 @@ watch hung
   mon.daemon.close()
   await until('the running monitor to be ended by close', async () => (await running()) === 0, 2000)
 })
+
+t.test('monitor_timeout: a hung monitor is killed at its own limit, not the interval', async (t) => {
+  const mon = new TestMon(
+    t,
+    (dir) => `watch 127.0.0.1
+    service stuck
+        ALERT_RECORD=${dir}
+        interval 1h
+        monitor_timeout 300ms
+        monitor hang.monitor
+        period
+            alert record.alert
+`,
+  )
+  const started = performance.now()
+  await mon.start()
+  const [alert] = await mon.waitAlerts(1, 5000)
+  t.ok(performance.now() - started < 3000, 'the failure comes at the timeout, an hour before the next check')
+  t.match(alert.stdin, /^127\.0\.0\.1\n\nhang\.monitor timed out after 300 ms\n/)
+  mon.daemon.close()
+  await until('the hung monitor to be gone', async () => (await run(['pgrep', '-f', 'sleep 599.25'])).code !== 0, 5000)
+})

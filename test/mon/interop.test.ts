@@ -5,25 +5,15 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import { run } from '../../lib/exec.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { reapArgv } from '../harness/reap.ts'
-import { fixtures, type Recorded, TestMon } from '../fixtures/mon/daemon.ts'
+import { fixtures, freePort, type Recorded, TestMon } from '../fixtures/mon/daemon.ts'
 
 const realMon = '/usr/sbin/mon'
-const halo = join(import.meta.dirname, '../../mon/bin/halo-mon.ts')
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
-}
+const halo = join(import.meta.dirname, '../../dist/bin/halo-mon')
 
 /** What must be equal between two alerts: everything but the epoch and the instance's own directory. */
 function comparable(a: Recorded, dir: string) {
@@ -68,7 +58,7 @@ watch loop
     return child
   }
   start([realMon, '-c', mon.cf, '-P', join(mon.dir, 'mon.pid'), '-p', String(monPort), '-t', String(monPort)])
-  const ourChild = start([process.execPath, '--import=tsx', halo, '-c', ours.cf, '-P', join(ours.dir, 'mon.pid'), '-p', String(haloPort)])
+  const ourChild = start([halo, '-c', ours.cf, '-P', join(ours.dir, 'mon.pid'), '-p', String(haloPort)])
 
   const recorded = async (m: TestMon) => {
     const dir = join(m.dir, 'alerts')

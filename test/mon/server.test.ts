@@ -1,11 +1,13 @@
 /** The client protocol, through Debian's real moncmd where it is installed, and raw where its bytes matter. */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { hostname } from 'node:os'
 import { connect, type AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { run } from '../../lib/exec.ts'
 import { serve } from '../../mon/server.ts'
 import { TestMon } from '../fixtures/mon/daemon.ts'
+import { until } from '../harness/wait.ts'
 
 const moncmdPath = '/usr/bin/moncmd'
 
@@ -114,4 +116,44 @@ t.test("Debian's moncmd against halo-mon", { skip: !existsSync(moncmdPath) && 'm
 
   t.equal(await moncmd('reset keepstate'), `220 reset PID ${process.pid}@${hostname()}\n`)
   t.match(await moncmd('list opstatus loop,basic'), /^group=loop service=basic opstatus=0 /)
+  t.equal(daemon.find('loop', 'basic')!.st.ackComment, ': on it now', 'keepstate keeps the ack')
+})
+
+t.test("moncmd: version, test monitor, stop, start, savestate, reset, quit", { skip: !existsSync(moncmdPath) && 'moncmd is not installed' }, async (t) => {
+  const { mon, daemon, port } = await served(t)
+  const moncmd = async (...cmd: string[]) => (await run([moncmdPath, '-s', '127.0.0.1', '-p', String(port), ...cmd], { timeout: 10_000 })).stdout
+  await mon.waitAlerts(1)
+  t.equal(await moncmd('version'), 'version 9745\n220 version completed\n')
+
+  // the echo service checks once an hour: test monitor runs it now
+  const checked = daemon.find('other', 'echo')!.st.lastCheck
+  await until('the echo check', () => daemon.find('other', 'echo')!.st.lastCheck === 0 || checked > 0, 2000)
+  const first = daemon.find('other', 'echo')!.st.failureCount + daemon.find('other', 'echo')!.st.lastSuccess
+  t.equal(await moncmd('test monitor other echo'), '220 test monitor completed\n')
+  await until('a second echo check', () => daemon.find('other', 'echo')!.st.failureCount + daemon.find('other', 'echo')!.st.lastSuccess !== first, 2000)
+  t.equal(await moncmd('test monitor other nothing'), 'other nothing not defined\n220 test monitor completed\n')
+
+  t.equal(await moncmd('stop'), '220 stop completed\n')
+  t.match(await moncmd('list state'), /^scheduler stopped since \d+\n220 list state completed\n$/)
+  const alerts = mon.alerts().length
+  const basic = daemon.find('loop', 'basic')!
+  const lastCheck = basic.st.lastCheck
+  const due = basic.due
+  // the stopped scheduler still moves each service's timer on, without checking
+  await until('two more intervals of the stopped scheduler', () => basic.due > due + 300, 3000)
+  t.equal(basic.st.lastCheck, lastCheck, 'no check while stopped')
+  t.equal(mon.alerts().length, alerts, 'no alert while stopped')
+  t.equal(await moncmd('start'), '220 start completed\n')
+  await until('checks again', () => basic.st.lastCheck > lastCheck, 2000)
+
+  t.equal(await moncmd('savestate opstatus'), '220 savestate completed\n')
+  t.match(readFileSync(join(mon.dir, 'opstatus'), 'utf8'), /^group=loop\tservice=basic\top_status=0\t.*\tp1:alert_sent=\d+/m)
+  t.equal(await moncmd('savestate'), '520 savestate error, arguments required\n')
+
+  await moncmd('disable host 127.0.0.3')
+  t.equal(await moncmd('reset'), `220 reset PID ${process.pid}@${hostname()}\n`)
+  t.not(daemon.find('loop', 'basic'), basic, 'reset: the services are read again')
+  t.ok(daemon.find('loop', 'basic')!.st.failureCount < basic.st.failureCount, 'reset without keepstate: a fresh state, counting anew')
+  t.equal(await moncmd('list disabled'), '220 list disabled completed\n', 'and nothing disabled')
+  t.equal(await moncmd('quit'), '220 quitting\n')
 })

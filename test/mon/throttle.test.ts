@@ -1,7 +1,7 @@
 /** mon's throttling rules (do_alert), on the pure state machine: times are given, alerts only counted. */
 import t from 'tap'
 import { parseMonCf } from '../../lib/config/moncf.ts'
-import { type AlertRequest, newState, recordResult, type Rules } from '../../mon/state.ts'
+import { type AlertRequest, doAlert, newState, recordResult, type Rules } from '../../mon/state.ts'
 
 const FAIL = '127.0.0.1\n\n127.0.0.1 could not connect: Connection refused\n'
 
@@ -86,3 +86,22 @@ t.test('a period not in force sends nothing', async (t) => {
   const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][new Date(1_000_000_000_000).getDay()]
   t.same(kinds(play(plain, [[0, 1]], `wd {${day}}`)), ['0:failure'], 'the period of the failure\'s day alerts')
 })
+
+t.test('unack_summary: an acknowledged failure alerts again once its summary changes; disablealert on disable', async (t) => {
+  const cf = 'watch h\n service s\n  interval 1s\n  monitor tcp.monitor\n  unack_summary\n  period\n   alert a.alert\n   disablealert d.alert\n'
+  const svc = parseMonCf(cf, 'mon.cf').config.watches[0].services[0]
+  const st = newState(svc)
+  const called: string[] = []
+  const rules: Rules = { muted: () => false, call: (req) => (called.push(`${req.kind}:${req.alert.name}`), true) }
+  recordResult(svc, st, 1, FAIL, 1000, rules)
+  st.ack = 1500
+  recordResult(svc, st, 1, FAIL, 2000, rules)
+  t.same(called, ['failure:a.alert'], 'acknowledged: quiet while the summary stays')
+  recordResult(svc, st, 1, 'other\n', 3000, rules)
+  t.same(called, ['failure:a.alert', 'failure:a.alert'], 'a new summary: alerts again')
+  t.equal(st.ack, 0, 'and the ack is gone')
+  st.disabled = true
+  doAlert(svc, st, 'disable', '', undefined, 4000, rules)
+  t.same(called.at(-1), 'disable:d.alert')
+})
+

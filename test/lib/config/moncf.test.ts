@@ -19,7 +19,7 @@ t.test('globals outside watches, each typed; an unknown one is an error', async 
   const { config } = parse([
     'alertdir = /usr/lib/mon/alert.d', 'mondir = /usr/lib/mon/mon.d : /usr/local/mon.d', 'basedir=/usr/lib/mon', 'cfbasedir = /etc/mon',
     'logdir = /var/log/mon', 'statedir = /var/lib/mon', 'histlength = 100', 'serverport = 2583', 'trapport = 2584',
-    'serverbind = 127.0.0.1', 'trapbind = 127.0.0.1', 'clientallow = 127\\.0\\.0\\.1', 'pidfile = /run/mon.pid', 'randstart = 60s',
+    'serverbind = 127.0.0.1', 'trapbind = 127.0.0.1', 'clientallow = 127.0.0.1 10.1.[0-9]+.\\d+', 'pidfile = /run/mon.pid', 'randstart = 60s',
     'maxprocs = 20', 'authfile = /etc/mon/auth.cf', 'authtype = getpwnam userfile', 'userfile = /etc/mon/users', 'historicfile = h.log',
     'historictime = 1d', 'cltimeout = 30s', 'dtlogfile = dtlog', 'dtlogging = yes', 'dep_behavior = m', 'syslog_facility = local0',
     'startupalerts_on_reset = on', 'exclude_period = wd {Sat-Sun}',
@@ -38,7 +38,8 @@ t.test('globals outside watches, each typed; an unknown one is an error', async 
   t.equal(g.startupalerts_on_reset, true)
   t.equal(g.dep_behavior, 'm')
   t.equal(g.exclude_period?.text, 'wd {Sat-Sun}')
-  t.equal(g.clientallow, '127\\.0\\.0\\.1')
+  t.same(g.clientallow?.map((re) => ['127.0.0.1', '127.0.0.10', '127x0.0.1', '10.1.22.3'].filter((ip) => re.test(ip))), [['127.0.0.1'], ['10.1.22.3']], 'clientallow: whole addresses, a bare dot is a dot')
+  fails(t, ['clientallow = 10.('], /:1: clientallow: '10.\(' is not a list of regular expressions/)
   fails(t, ['', 'serverprot = 2583'], /^\/etc\/mon\/mon\.cf:2: unknown global 'serverprot': the globals are /)
   fails(t, ['serverport = http'], /:1: serverport: 'http' is not a port/)
   fails(t, ['randstart = 60'], /:1: randstart: '60' is not a time: write a number and a unit/, 'a bare number is not a time')
@@ -209,7 +210,7 @@ t.test('m4: errors name the source file and line, even an included one', { skip:
   writeFileSync(m4file, "dnl macros\ndefine(`HOSTS', `a b')dnl\nhostgroup g HOSTS\n\nwatch g\ninclude(`svc.m4')dnl\n")
   writeFileSync(join(dir, 'svc.m4'), '  service s\n    interval 5m\n    monitor x.monitor\n    junk here\n')
   process.chdir(dir)
-  await t.rejects(readMonCf('mon.m4'), { message: 'svc.m4:4: unknown keyword \'junk\' in service s: a service takes VAR=value, interval, failure_interval, randskew, monitor, allow_empty_group, description, depend, alertdepend, monitordepend, hostdepend, dep_behavior, dep_memory, exclude_hosts, exclude_period, redistribute, traptimeout, trapduration, unack_summary, period' }, 'the included file and its line')
+  await t.rejects(readMonCf('mon.m4'), { message: 'svc.m4:4: unknown keyword \'junk\' in service s: a service takes VAR=value, interval, monitor_timeout, failure_interval, randskew, monitor, allow_empty_group, description, depend, alertdepend, monitordepend, hostdepend, dep_behavior, dep_memory, exclude_hosts, exclude_period, redistribute, traptimeout, trapduration, unack_summary, period' }, 'the included file and its line')
   writeFileSync(join(dir, 'svc.m4'), '  service s\n    interval 5m\n')
   const { config } = await readMonCf('mon.m4')
   t.same(config.hostgroups.get('g'), ['a', 'b'])
@@ -220,3 +221,20 @@ t.test('m4: errors name the source file and line, even an included one', { skip:
   writeFileSync(forced, "define(`G', `gg')dnl\nwatch G\nservice s\n")
   t.equal((await readMonCf(forced, { m4: 'm4' })).config.watches[0].name, 'gg', 'like mon -M, any file')
 })
+
+t.test('what halo-mon reads but does not do is a warning at its line; monitor_timeout is halo\'s', async (t) => {
+  const { config, warnings } = parse([
+    'authfile = /etc/mon/auth.cf', 'maxprocs = 10', 'watch w', 'service s', 'monitor_timeout 2s', 'depend SELF:ping',
+    'redistribute file.alert', 'traptimeout 10m',
+  ])
+  t.equal(config.watches[0].services[0].monitorTimeout, 2000)
+  t.match(warnings.filter((w) => /halo-mon/.test(w.text)), [
+    { line: 1, text: /halo-mon does not authenticate clients/ },
+    { line: 2, text: /halo-mon ignores maxprocs/ },
+    { line: 6, text: /^depend: halo-mon does not evaluate dependencies/ },
+    { line: 7, text: /^redistribute: halo-mon does not redistribute/ },
+    { line: 8, text: /^traptimeout: halo-mon receives no traps/ },
+  ])
+  fails(t, ['watch w', 'service s', 'monitor_timeout 0s'], /:3: monitor_timeout '0s': write a positive time/)
+})
+
