@@ -1,0 +1,114 @@
+// bench/mon: the real mon and halo-mon on the same mon.cf (one tcp.monitor service, `interval 1s`, an alert
+// that stamps the time), one after the other in one run: from closing the listener to the alert, then idle
+// CPU and RSS; then halo-mon alone with many services. Goals: PASS/FAIL lines at the end.
+//   npm run bench:mon [-- --trials 10 --idle 30 --services 1000 --listeners 10 --window 30]
+// The services share `listeners` ports, round robin: --listeners 1000 gives each its own (no two checks
+// can then share a connection).
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { bundle } from '../build.ts'
+import { until } from '../lib/wait.ts'
+import { median } from './lib/measure.ts'
+import { ask, type Check, close, cpuPercent, freePort, haloMon, listen, monCf, opstatus, realMon, rssMb, type Running, start } from './mon/daemons.ts'
+
+const flag = (name: string, fallback: number) => {
+  const at = process.argv.indexOf(`--${name}`)
+  return at >= 0 ? Number(process.argv[at + 1]) : fallback
+}
+const trials = flag('trials', 10)
+const idleSeconds = flag('idle', 30)
+const services = flag('services', 1000)
+const windowSeconds = flag('window', 30)
+const listeners = flag('listeners', 10)
+const INTERVAL_MS = 1000
+
+interface Figures {
+  who: string
+  latency: number[]
+  cpu: number
+  rss: number
+}
+
+const stamps = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((ns) => Number(BigInt(ns) / 1_000_000n)) : [])
+
+/** Closes the listener once the service is ok, waits for the alert: ms from the close to its stamp. */
+async function trial(d: Running, dir: string, port: number): Promise<number> {
+  const server = await listen(port)
+  await until(`${d.who} to see the service up`, async () => (await opstatus(d.port, 'tcp')) === 1, 15_000)
+  const file = join(dir, 'tcp.stamps')
+  const before = stamps(file).length
+  // at a random point of the interval: right after a check the next one is a whole interval away
+  await new Promise((r) => setTimeout(r, Math.random() * INTERVAL_MS))
+  const closedAt = Date.now()
+  await close(server)
+  await until(`${d.who} to alert`, () => stamps(file).length > before, 15_000)
+  return stamps(file)[before] - closedAt
+}
+
+async function measure(who: 'mon' | 'halo-mon', port: number): Promise<Figures> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-mon-'))
+  writeFileSync(join(dir, 'mon.cf'), monCf(dir, [{ service: 'tcp', port }]))
+  const d = await start(who, dir, await freePort())
+  try {
+    const latency: number[] = []
+    for (let i = 0; i < trials; i++) latency.push(await trial(d, dir, port))
+    // idle: the listener up, every check a success
+    const server = await listen(port)
+    try {
+      await until(`${who} to see the service up`, async () => (await opstatus(d.port, 'tcp')) === 1, 15_000)
+      const cpu = await cpuPercent(d.pid, idleSeconds)
+      return { who, latency, cpu, rss: rssMb(d.pid) }
+    } finally {
+      await close(server)
+    }
+  } finally {
+    await d.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** halo-mon with `services` tcp.monitor services at 1 s, against listeners on 127.0.0.1. */
+async function many(): Promise<{ cpu: number; rss: number; ok: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-mon-'))
+  const servers = await Promise.all(Array.from({ length: listeners }, () => listen()))
+  try {
+    const ports = servers.map((s) => (s.address() as { port: number }).port)
+    const checks: Check[] = Array.from({ length: services }, (_, i) => ({ service: `s${i}`, port: ports[i % ports.length] }))
+    writeFileSync(join(dir, 'mon.cf'), monCf(dir, checks))
+    const d = await start('halo-mon', dir, await freePort())
+    try {
+      // past the start, when every service is checked at once
+      await until('every service checked once', async () => (await opstatus(d.port, `s${services - 1}`)) === 1, 30_000)
+      const cpu = await cpuPercent(d.pid, windowSeconds)
+      const ok = (await ask(d.port, 'list successes')).split('\n').filter((l) => / opstatus=1 /.test(l)).length
+      return { cpu, rss: rssMb(d.pid), ok }
+    } finally {
+      await d.stop()
+    }
+  } finally {
+    await Promise.all(servers.map(close))
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+await bundle(join(import.meta.dirname, '../mon/bin/halo-mon.ts'), haloMon)
+const port = await freePort()
+const results: Figures[] = []
+if (existsSync(realMon)) results.push(await measure('mon', port))
+else console.log(`${realMon} is not installed: halo-mon alone`)
+results.push(await measure('halo-mon', port))
+
+const f = (n: number) => n.toFixed(0).padStart(7)
+console.log(`\nlistener closed → failure alert, interval 1s (${trials} trials, ms); idle over ${idleSeconds} s`)
+console.log(`${'daemon'.padEnd(10)} ${'median'.padStart(7)} ${'min'.padStart(7)} ${'max'.padStart(7)} ${'CPU %'.padStart(7)} ${'RSS MB'.padStart(7)}`)
+for (const r of results) {
+  console.log(`${r.who.padEnd(10)} ${f(median(r.latency))} ${f(Math.min(...r.latency))} ${f(Math.max(...r.latency))} ${r.cpu.toFixed(2).padStart(7)} ${r.rss.toFixed(1).padStart(7)}`)
+}
+const m = await many()
+console.log(`\nhalo-mon, ${services} tcp.monitor services on ${listeners} ports at interval 1s, over ${windowSeconds} s: CPU ${m.cpu.toFixed(2)} % of one core, RSS ${m.rss.toFixed(1)} MB, ${m.ok} ok`)
+
+const halo = results.at(-1)!
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL')
+console.log(`\n${verdict(median(halo.latency) <= INTERVAL_MS + 50)} halo-mon alert median ${median(halo.latency).toFixed(0)} ms (goal: interval + 50 ms = ${INTERVAL_MS + 50} ms)`)
+console.log(`${verdict(m.cpu < 5 && m.ok === services)} ${services} services: ${m.cpu.toFixed(2)} % of one core, ${m.ok} ok (goal: under 5 %, all ok)`)
