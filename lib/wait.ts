@@ -1,4 +1,4 @@
-/** Waiting on state outside the test (a process gone, a port open), polled, and always bounded. */
+/** Waiting on state outside the caller (a process gone, a port open, a file written): polled, and always bounded. */
 import { setTimeout as sleep } from 'node:timers/promises'
 
 /** Resolves once `ok()` holds; rejects naming `what` after `ms`. */
