@@ -158,6 +158,8 @@ install_files() {
   # /usr/lib/halo is halo's own: replaced whole on every run.
   rm -rf "$LIB.new"
   cp -a dist "$LIB.new"
+  # the shipped example is also what `halo demo` runs
+  cp -a examples README.md "$LIB.new/"
   rm -rf "$LIB"
   mv "$LIB.new" "$LIB"
   record tree "$LIB"
@@ -182,6 +184,8 @@ install_files() {
     link_ours "${pair%%:*}" "$LIB/bin/${pair#*:}" || say "kept ${pair%%:*} (not halo's)"
   done
   install_units
+  # the example's haresources runs halo-mon as the group's last resource, by this name
+  install_legacy "$V1_DIR/halo-mon" "$LIB/examples/mysql-appserver-cluster/halo-mon"
   for pair in "${LEGACY_COMMANDS[@]}"; do
     [ -e "$LIB/bin/${pair#*:}" ] || continue
     mkdir_recorded "$(dirname "${pair%%:*}")"
@@ -197,4 +201,4 @@ install_packages
 build
 install_files
 say "done: agents in $OCF_DIR (ocf:halo:*), haresources names in $V1_DIR"
-say "the engine and the monitor: systemctl enable --now halo-heartbeat halo-mon (once ha.cf and mon.cf are written)"
+say "once /etc/ha.d is written: systemctl enable --now halo-heartbeat; try it all first with: halo demo"

@@ -1,0 +1,93 @@
+/**
+ * `halo demo`: the example cluster on this machine, told as it happens. Builds the stack, starts a
+ * client committing rows through the virtual IP, cuts the primary's power, shows the failover's
+ * timeline and checks every committed row; closes the application server's port on the new primary
+ * and shows mon moving the group; moves it back. Everything is undone at the end, on Ctrl-C or on any
+ * failure, unless --keep (then it says how to enter each node).
+ */
+import { join } from 'node:path'
+import { HaloError } from '../lib/errors.ts'
+import { lostRows, moveGroup, ms, powerCut, rejoin, serviceFailure, startClient, type Client, type Failover } from './scenario.ts'
+import { processScope } from './scope.ts'
+import { buildStack, VIP, type Stack } from './stack.ts'
+import { timeline } from './timeline.ts'
+
+const tty = process.stdout.isTTY
+const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[0m` : s)
+
+/** runs `work` while showing what it waits for and for how long */
+async function step<T>(what: string, work: Promise<T>): Promise<T> {
+  const t0 = performance.now()
+  const show = (end = '') => process.stdout.write(`${tty ? '\r\x1b[K' : ''}  … ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s)${end}`)
+  const timer = tty ? setInterval(() => show(), 200) : undefined
+  try {
+    return await work
+  } finally {
+    clearInterval(timer)
+    show('\n')
+  }
+}
+
+export async function demo(bin: string, keep: boolean): Promise<number> {
+  if (process.getuid?.() !== 0) throw new HaloError(1, 'the demo needs root (it creates network namespaces, mounts and a loop device)')
+  const scope = processScope()
+  console.log(bold('halo demo: a MySQL + application server cluster on two virtual nodes'))
+  const stack = await step('bringing the cluster up', buildStack({ bin, scope, say: (s) => console.log(`  ${s}`) }))
+  console.log(`  node1 runs the group: data disk, virtual IP ${VIP}, MariaDB, application server, halo-mon`)
+
+  console.log(bold('\nA client writes rows through the virtual IP'))
+  const client = startClient(stack, bin, scope)
+  await step('the first commits', client.commitAfter(0n))
+  await step('a second of traffic', until1s(client))
+  console.log(`  ${client.acked.size} rows committed so far`)
+
+  console.log(bold("\nnode1's power is cut"))
+  const cut = await step('waiting for node2 to take over', powerCut(stack, client))
+  report(stack, cut, 'power cut')
+  await checkRows(stack, bin, client)
+  await step('node1 boots again and joins as the standby', rejoin(stack, stack.nodes[0]))
+
+  console.log(bold('\nFailback: node1 is sound again, the admin moves the group home (hb_standby on node2)'))
+  await step('moving the group to node1', moveGroup(stack, stack.nodes[0]))
+  await checkRows(stack, bin, client)
+
+  console.log(bold('\nThe application server on node1 stops answering on its port'))
+  const failure = await step('waiting for halo-mon to notice and hand the group to node2', serviceFailure(stack, client, 'appserver'))
+  report(stack, failure, "application server's port 6460 closed")
+  await checkRows(stack, bin, client)
+
+  console.log(bold('\nFailback again: the group goes home to node1'))
+  await step('moving the group to node1', moveGroup(stack, stack.nodes[0]))
+  await checkRows(stack, bin, client)
+  client.stop()
+  if (stack.watcher.violations.length) throw new HaloError(1, `a resource ran on both nodes: ${stack.watcher.violations[0]}`)
+  console.log(`\n  no resource ran on both nodes at any moment (${client.acked.size} rows, ${client.failures} failed attempts during the moves)`)
+  if (keep) return keepRunning(stack, bin)
+  console.log('\nCleaning up (namespaces, mounts, loop device, processes).')
+  scope.close()
+  return 0
+}
+
+function report(stack: Stack, f: Failover, fault: string): void {
+  for (const line of timeline(f, stack.watcher.events, fault, fault === 'power cut')) console.log(line)
+  console.log(`  service back ${Math.round(ms(f.at, f.served))} ms after the ${fault}`)
+}
+
+async function checkRows(stack: Stack, bin: string, client: Client): Promise<void> {
+  const lost = await lostRows(stack, bin, client)
+  if (lost.length) throw new HaloError(1, `committed rows lost: ${lost.join(' ')}`)
+  console.log(`  all ${client.acked.size} committed rows are there`)
+}
+
+function until1s(client: Client): Promise<bigint> {
+  return client.commitAfter(process.hrtime.bigint() + 1_000_000_000n)
+}
+
+async function keepRunning(stack: Stack, bin: string): Promise<number> {
+  console.log(bold('\nThe cluster keeps running (--keep). Enter a node with:'))
+  for (const node of stack.nodes) console.log(`  ${node.name}: nsenter -t ${node.pid} -m -u -n -p bash`)
+  console.log(`  client: ip netns exec ${stack.client} bash   (mariadb -h ${VIP} -u demo -pdemo-secret demo)`)
+  console.log(`  inside a node: ${join(bin, 'cl_status')} rscstatus, ${join(bin, 'hb_standby')} all, cat /var/log/ha-log`)
+  console.log('Press Ctrl-C to stop the cluster and clean everything up.')
+  return new Promise<number>(() => {})
+}

@@ -1,0 +1,124 @@
+/**
+ * The steps of the demo, shared by `halo demo`, the end-to-end test and bench/stack.ts: a client
+ * committing rows through the virtual IP, a power cut of the primary, a service failure that mon must
+ * handle, a move of the group. Each step waits on events (the watcher's samples, the client's commits),
+ * always bounded, and returns what happened with times on the monotonic clock.
+ */
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { runOk } from '../lib/exec.ts'
+import { until } from '../lib/wait.ts'
+import { PID_FILE } from './appserver.ts'
+import type { VirtualNode } from './node.ts'
+import type { Scope } from './scope.ts'
+import { VIP, type Stack } from './stack.ts'
+
+export const ms = (from: bigint, to: bigint): number => Number(to - from) / 1e6
+export const now = (): bigint => process.hrtime.bigint()
+
+export interface Client {
+  /** committed row ids, and when the client heard OK */
+  acked: Map<number, bigint>
+  failures: number
+  /** resolves with the time of the first commit acknowledged after `from` */
+  commitAfter(from: bigint, ms?: number): Promise<bigint>
+  stop(): void
+}
+
+/** starts the writer (`halo demo-client`) in the client namespace */
+export function startClient(stack: Stack, bin: string, scope: Scope, paceMs = 20): Client {
+  const child = spawn('ip', inClient(stack, bin, 'write', String(paceMs)), { stdio: ['ignore', 'pipe', 'inherit'] })
+  const stop = () => child.kill('SIGKILL')
+  scope.defer(stop)
+  const client: Client = {
+    acked: new Map(),
+    failures: 0,
+    async commitAfter(from, limit = 30_000) {
+      let seen: bigint | undefined
+      await until('a commit through the virtual IP', () => {
+        seen = [...client.acked.values()].find((at) => at > from)
+        return seen !== undefined
+      }, limit)
+      return seen!
+    },
+    stop,
+  }
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const r = JSON.parse(line) as { ok?: number; fail?: string; at: string }
+    if (r.ok !== undefined) client.acked.set(r.ok, BigInt(r.at))
+    else client.failures++
+  })
+  return client
+}
+
+/** argv of `ip netns exec CLIENT halo demo-client VIP …`: the virtual IP is reached from the client's side */
+const inClient = (stack: Stack, bin: string, ...args: string[]) => ['netns', 'exec', stack.client, process.execPath, join(bin, 'halo'), 'demo-client', VIP, ...args]
+
+/** the row ids in the table, read through the virtual IP */
+export async function rowsPresent(stack: Stack, bin: string): Promise<Set<number>> {
+  return new Set(JSON.parse(await runOk(['ip', ...inClient(stack, bin, 'rows')], { timeout: 30_000 })) as number[])
+}
+
+/** the host name of the node that answers on the virtual IP */
+export async function servedBy(stack: Stack, bin: string): Promise<string> {
+  return (await runOk(['ip', ...inClient(stack, bin, 'host')], { timeout: 30_000 })).trim()
+}
+
+/** committed ids missing from the table */
+export async function lostRows(stack: Stack, bin: string, client: Client): Promise<number[]> {
+  // acknowledged before the read starts: the client keeps committing while we read
+  const acked = [...client.acked.keys()]
+  const present = await rowsPresent(stack, bin)
+  return acked.filter((id) => !present.has(id))
+}
+
+export interface Failover {
+  from: string
+  to: string
+  /** the fault: the power cut, or the moment the service's port was closed */
+  at: bigint
+  /** the first commit through the virtual IP after the fault */
+  served: bigint
+}
+
+/** cuts the power of the node running the group; returns once the other serves commits */
+export async function powerCut(stack: Stack, client: Client): Promise<Failover> {
+  const from = stack.watcher.active()
+  const to = stack.nodes.find((n) => n.name !== from)!.name
+  const at = now()
+  await stack.node(from).powerCut()
+  const served = await client.commitAfter(at)
+  await stack.settled(to)
+  return { from, to, at, served }
+}
+
+export type Service = 'appserver' | 'mysql'
+
+/** the service stops answering on the active node: its port closes; mon must move the group */
+export async function serviceFailure(stack: Stack, client: Client, service: Service): Promise<Failover> {
+  const from = stack.watcher.active()
+  const node = stack.node(from)
+  const to = stack.nodes.find((n) => n.name !== from)!.name
+  const at = now()
+  await node.exec(service === 'appserver' ? ['sh', '-c', `kill -USR2 "$(cat ${PID_FILE})"`] : ['pkill', '-KILL', '-x', 'mysqld|mariadbd'])
+  await stack.settled(to)
+  const served = await client.commitAfter(stack.watcher.find(at, to, 'appserver up')!.at)
+  return { from, to, at, served }
+}
+
+/** powers `node` on again; resolves once both engines agree it is the standby (rscstatus none / all) */
+export async function rejoin(stack: Stack, node: VirtualNode): Promise<void> {
+  const holder = stack.nodes.find((n) => n !== node)!
+  await stack.boot(node)
+  const rscstatus = async (n: VirtualNode) => (await n.exec([join(stack.bin, 'cl_status'), 'rscstatus'])).stdout.trim()
+  await until(`${node.name} to join as the standby`, async () => (await rscstatus(node)) === 'none' && (await rscstatus(holder)) === 'all', 60_000)
+  await stack.settled(holder.name)
+}
+
+/** moves the group to `to` the admin's way: hb_standby on the node that holds it */
+export async function moveGroup(stack: Stack, to: VirtualNode): Promise<void> {
+  const from = stack.nodes.find((n) => n !== to)!
+  await stack.cmd(from, 'hb_standby', 'all')
+  await stack.settled(to.name)
+}

@@ -1,0 +1,181 @@
+/**
+ * The example cluster (examples/mysql-appserver-cluster) on one machine: node1 and node2 joined by a
+ * heartbeat link (eth0, 10.0.0.0/24) and a service network (eth1, 192.0.2.0/24) whose switch is the
+ * client's namespace; a loop device with ext4 standing in for DRBD (both nodes see it, the Filesystem
+ * agent mounts it on the active one); MariaDB with its datadir on it and the AggreGate-like server
+ * installed on it; halo's engine on both nodes, halo-mon in the group. The example's files are used as
+ * shipped, with only what a DRBD-less single machine must change (drbddisk dropped, /dev/drbd0 → the
+ * loop device, hb_standby's path). Used by `halo demo`, the end-to-end test and bench/stack.ts.
+ */
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { HaloError } from '../lib/errors.ts'
+import { runOk, spawnDetached } from '../lib/exec.ts'
+import { account } from '../lib/users.ts'
+import { createLoopExt4, type LoopDisk } from '../test/harness/loop.ts'
+import { until } from '../lib/wait.ts'
+import { SCHEMA_SQL } from './client.ts'
+import { VirtualNode } from './node.ts'
+import { uniqueName, type Scope } from './scope.ts'
+import { Watcher } from './watch.ts'
+
+export const VIP = '192.0.2.10'
+export const CLIENT_ADDRESS = '192.0.2.100'
+export const MOUNTPOINT = '/srv/ha'
+const NODES = [
+  { name: 'node1', eth0: '10.0.0.1/24', eth1: '192.0.2.1/24' },
+  { name: 'node2', eth0: '10.0.0.2/24', eth1: '192.0.2.2/24' },
+] as const
+/** haresources names → halo's agents */
+const AGENTS = { IPaddr: 'IPaddr', Filesystem: 'Filesystem', mysqld: 'mysql', appserver: 'appserver' }
+
+export interface StackOptions {
+  /** the folder of halo's programs (dist/bin, /usr/lib/halo/bin); agents are in ../agents */
+  bin: string
+  scope: Scope
+  /** told each step as it starts */
+  say?: (step: string) => void
+}
+
+export interface Stack {
+  nodes: readonly [VirtualNode, VirtualNode]
+  /** the folder of halo's programs */
+  bin: string
+  node(name: string): VirtualNode
+  /** the client's network namespace */
+  client: string
+  disk: LoopDisk
+  watcher: Watcher
+  /** the engine's log of a node, on the host */
+  haLog(node: VirtualNode): string
+  /** powers a node on and starts its engine */
+  boot(node: VirtualNode): Promise<void>
+  /** waits until `name` runs the whole group and the other node nothing */
+  settled(name: string, ms?: number): Promise<void>
+  /** a halo program run inside a node; its stdout */
+  cmd(node: VirtualNode, program: string, ...args: string[]): Promise<string>
+}
+
+/** examples/mysql-appserver-cluster, next to the programs (installed) or in the source tree */
+export function exampleDir(bin: string): string {
+  const found = [join(bin, '../examples'), join(bin, '../../examples')].map((d) => join(d, 'mysql-appserver-cluster')).find((d) => existsSync(d))
+  if (!found) throw new HaloError(1, `the example cluster is not installed next to ${bin} (examples/mysql-appserver-cluster)`)
+  return found
+}
+
+export async function buildStack(opts: StackOptions): Promise<Stack> {
+  const { bin, scope } = opts
+  const say = opts.say ?? (() => {})
+  const example = exampleDir(bin)
+  const root = mkdtempSync(join(tmpdir(), 'halo-stack-'))
+  scope.defer(['rm', '-rf', '--one-file-system', root])
+
+  say('network: node1 and node2 on a heartbeat link and a service network with a client')
+  const ns = await Promise.all(['node1', 'node2', 'client'].map(() => netns(scope)))
+  const [ns1, ns2, client] = ns
+  await runOk(['ip', 'link', 'add', 'eth0', 'netns', ns1, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns2])
+  await runOk(['ip', '-n', client, 'link', 'add', 'br0', 'type', 'bridge'])
+  for (const [i, nodeNs] of [ns1, ns2].entries()) {
+    const port = `port${i + 1}`
+    await runOk(['ip', 'link', 'add', 'eth1', 'netns', nodeNs, 'type', 'veth', 'peer', 'name', port, 'netns', client])
+    await runOk(['ip', '-n', client, 'link', 'set', port, 'master', 'br0', 'up'])
+  }
+  await runOk(['ip', '-n', client, 'addr', 'add', `${CLIENT_ADDRESS}/24`, 'dev', 'br0'])
+  await runOk(['ip', '-n', client, 'link', 'set', 'br0', 'up'])
+
+  say('data disk: a loop device with ext4 (standing in for DRBD), MariaDB and the application server on it')
+  const disk = await createLoopExt4(512)
+  for (const step of [...disk.teardown].reverse()) scope.defer(step)
+  await prepareDisk(disk, example, bin)
+
+  const nodes = NODES.map(
+    (n, i) => new VirtualNode({ name: n.name, netns: ns[i], dir: join(root, n.name), addresses: { eth0: n.eth0, eth1: n.eth1 } }, scope),
+  ) as unknown as [VirtualNode, VirtualNode]
+  for (const node of nodes) writeNodeFiles(node.spec.dir, example, bin, disk.device)
+  const haLog = (node: VirtualNode) => join(node.spec.dir, 'var/log/ha-log')
+  const watcher = new Watcher(
+    nodes.map((node) => ({ node, haLog: haLog(node) })),
+    { vip: VIP, mountpoint: MOUNTPOINT, ports: { mysql: 3306, appserver: 6460, mon: 2583 } },
+  )
+  scope.defer(() => watcher.stop())
+
+  const stack: Stack = {
+    nodes,
+    bin,
+    node: (name) => nodes.find((n) => n.name === name)!,
+    client,
+    disk,
+    watcher,
+    haLog,
+    async boot(node) {
+      await node.boot()
+      const env = { ...process.env, PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin` }
+      spawnDetached(node.enter([process.execPath, join(bin, 'halo-heartbeat'), '-f']), { env })
+      await until(`${node.name}'s engine to answer`, async () => (await node.exec([join(bin, 'cl_status'), 'hbstatus'])).code === 0, 15_000)
+    },
+    async settled(name, ms = 60_000) {
+      await until(`${name} to run the whole group`, () => watcher.holder() === name, ms)
+    },
+    async cmd(node, program, ...args) {
+      return (await runOk(node.enter([join(bin, program), ...args]))).trim()
+    },
+  }
+
+  say('booting node1 and node2; heartbeat starts the group on node1')
+  await Promise.all(nodes.map((n) => stack.boot(n)))
+  await stack.settled('node1')
+  say('creating the demo database and its client account')
+  await runOk(nodes[0].enter(['mariadb', '--no-defaults', '--socket=/run/mysqld/mysqld.sock', '-e', SCHEMA_SQL]))
+  return stack
+}
+
+async function netns(scope: Scope): Promise<string> {
+  const name = uniqueName('halo')
+  await runOk(['ip', 'netns', 'add', name])
+  scope.defer(['ip', 'netns', 'del', name])
+  await runOk(['ip', '-n', name, 'link', 'set', 'lo', 'up'])
+  return name
+}
+
+/** MariaDB's datadir and my.cnf, and the application server's installation, on the shared disk */
+async function prepareDisk(disk: LoopDisk, example: string, bin: string): Promise<void> {
+  const mnt = join(disk.dir, 'mnt')
+  mkdirSync(mnt)
+  await runOk(['mount', disk.device, mnt])
+  try {
+    // MariaDB's bootstrap runs as mysql and must reach the datadir through the scratch directory
+    for (const d of [disk.dir, mnt]) chmodSync(d, 0o755)
+    const mysql = await account('mysql')
+    const data = join(mnt, 'mysql/data')
+    mkdirSync(data, { recursive: true })
+    for (const d of [join(mnt, 'mysql'), data]) chownSync(d, mysql.uid, mysql.gid)
+    copyFileSync(join(example, 'my.cnf'), join(mnt, 'mysql/my.cnf'))
+    await runOk(['mariadb-install-db', '--no-defaults', '--user=mysql', `--datadir=${data}`, '--skip-name-resolve', '--skip-test-db', '--auth-root-authentication-method=socket'], { timeout: 120_000 })
+    // the application server's init script, where the example's haresources expects it
+    const script = join(mnt, 'aggregate/bin/linkserv')
+    mkdirSync(dirname(script), { recursive: true })
+    const halo = join(bin, 'halo')
+    if ([process.execPath, halo].some((p) => p.includes("'"))) throw new HaloError(1, `cannot write an init script for ${halo}: a quote in the path`)
+    writeFileSync(script, `#!/bin/sh\n# the demo's AggreGate-like server: linkserv start|stop\nexec '${process.execPath}' '${halo}' demo-appserver "$@"\n`, { mode: 0o755 })
+  } finally {
+    await runOk(['umount', mnt])
+  }
+}
+
+/** the example's files, made to fit this machine, in the node's own /etc/ha.d, /etc/mon, alert.d */
+function writeNodeFiles(dir: string, example: string, bin: string, device: string): void {
+  const read = (f: string) => readFileSync(join(example, f), 'utf8')
+  const put = (path: string, text: string, mode = 0o644) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true })
+    writeFileSync(join(dir, path), text, { mode })
+    chmodSync(join(dir, path), mode)
+  }
+  put('etc/ha.d/ha.cf', read('ha.cf'))
+  put('etc/ha.d/haresources', read('haresources').replaceAll('drbddisk::r0 ', '').replaceAll('/dev/drbd0', device))
+  put('etc/ha.d/authkeys', read('authkeys'), 0o600)
+  put('etc/ha.d/resource.d/halo-mon', read('halo-mon'), 0o755)
+  for (const [name, agent] of Object.entries(AGENTS)) symlinkSync(join(bin, '../agents', agent), join(dir, 'etc/ha.d/resource.d', name))
+  put('etc/mon/mon.cf', read('mon.cf'))
+  put('usr/lib/mon/alert.d/ha-down.alert', read('ha-down.alert').replaceAll('/usr/lib/heartbeat/hb_standby', join(bin, 'hb_standby')), 0o755)
+}

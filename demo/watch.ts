@@ -1,0 +1,137 @@
+/**
+ * Watches both nodes from outside, every few milliseconds, by reading their /proc (no process spawned
+ * per sample): which resources each one runs (virtual IP, data disk mounted, MariaDB, application
+ * server, halo-mon listening) and what their engines log. Every change is an event on one clock; a
+ * resource seen on both nodes in the same sample is a violation, kept for the caller to report.
+ */
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
+import type { VirtualNode } from './node.ts'
+
+export const RESOURCES = ['disk', 'vip', 'mysql', 'appserver', 'mon'] as const
+export type ResourceName = (typeof RESOURCES)[number]
+
+export interface Event {
+  /** process.hrtime.bigint() of the sample that saw it */
+  at: bigint
+  node: string
+  what: string
+}
+
+export interface Watched {
+  node: VirtualNode
+  /** the engine's log file, on the host */
+  haLog: string
+}
+
+const hex = (port: number) => `:${port.toString(16).toUpperCase().padStart(4, '0')} `
+
+export class Watcher {
+  readonly events: Event[] = []
+  readonly violations: string[] = []
+  private readonly running = new Map<string, Set<ResourceName>>()
+  private readonly logAt = new Map<string, number>()
+  private timer?: NodeJS.Timeout
+
+  constructor(
+    private readonly nodes: readonly Watched[],
+    private readonly probe: { vip: string; mountpoint: string; ports: Record<'mysql' | 'appserver' | 'mon', number> },
+    everyMs = 10,
+  ) {
+    for (const { haLog } of nodes) this.logAt.set(haLog, size(haLog))
+    this.timer = setInterval(() => this.sample(), everyMs)
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+  }
+
+  /** what the node runs at the last sample */
+  runs(node: string): ReadonlySet<ResourceName> {
+    return this.running.get(node) ?? new Set()
+  }
+
+  /** the node that runs every resource while the other runs none, if any */
+  holder(): string | undefined {
+    const full = this.nodes.filter(({ node }) => this.runs(node.name).size === RESOURCES.length)
+    const idle = this.nodes.filter(({ node }) => this.runs(node.name).size === 0)
+    return full.length === 1 && idle.length === 1 ? full[0].node.name : undefined
+  }
+
+  /** "node1 runs disk vip …; node2 runs nothing": for error messages */
+  describe(): string {
+    return this.nodes.map(({ node }) => `${node.name} runs ${[...this.runs(node.name)].join(' ') || 'nothing'}`).join('; ')
+  }
+
+  /** the node running the whole group, or an error saying what runs where */
+  active(): string {
+    const name = this.holder()
+    if (name === undefined) throw new Error(`no node runs the whole group alone: ${this.describe()}`)
+    return name
+  }
+
+  /** the first event since `from` that matches */
+  find(from: bigint, node: string, what: string | RegExp): Event | undefined {
+    return this.events.find((e) => e.at >= from && e.node === node && (typeof what === 'string' ? e.what === what : what.test(e.what)))
+  }
+
+  sample(): void {
+    const at = process.hrtime.bigint()
+    for (const { node, haLog } of this.nodes) {
+      const now = node.up ? this.resources(node.pid) : new Set<ResourceName>()
+      const before = this.runs(node.name)
+      for (const r of RESOURCES) {
+        if (now.has(r) !== before.has(r)) this.events.push({ at, node: node.name, what: `${r} ${now.has(r) ? 'up' : 'down'}` })
+      }
+      this.running.set(node.name, now)
+      for (const line of this.newLines(haLog)) this.events.push({ at, node: node.name, what: line })
+    }
+    for (const r of RESOURCES) {
+      const on = this.nodes.filter(({ node }) => this.runs(node.name).has(r)).map(({ node }) => node.name)
+      if (on.length > 1) this.violations.push(`${r} runs on ${on.join(' and ')} at the same time`)
+    }
+  }
+
+  private resources(pid: number): Set<ResourceName> {
+    const found = new Set<ResourceName>()
+    const read = (f: string) => {
+      try {
+        return readFileSync(`/proc/${pid}/${f}`, 'utf8')
+      } catch {
+        return ''
+      }
+    }
+    if (read('mountinfo').includes(` ${this.probe.mountpoint} `)) found.add('disk')
+    if (new RegExp(`\\|-- ${this.probe.vip.replaceAll('.', '\\.')}\\n\\s+/32 host LOCAL`).test(read('net/fib_trie'))) found.add('vip')
+    const listening = read('net/tcp')
+      .split('\n')
+      .filter((l) => l.split(/\s+/)[4] === '0A')
+    for (const [r, port] of Object.entries(this.probe.ports)) if (listening.some((l) => l.includes(hex(port)))) found.add(r as ResourceName)
+    return found
+  }
+
+  /** lines the engine logged since the last sample */
+  private newLines(file: string): string[] {
+    const from = this.logAt.get(file) ?? 0
+    const to = size(file)
+    if (to <= from) return []
+    const buf = Buffer.alloc(to - from)
+    const fd = openSync(file, 'r')
+    try {
+      readSync(fd, buf, 0, buf.length, from)
+    } finally {
+      closeSync(fd)
+    }
+    const text = buf.toString()
+    const complete = text.lastIndexOf('\n') + 1
+    this.logAt.set(file, from + Buffer.byteLength(text.slice(0, complete)))
+    return text.slice(0, complete).split('\n').filter(Boolean)
+  }
+}
+
+function size(file: string): number {
+  try {
+    return statSync(file).size
+  } catch {
+    return 0
+  }
+}
