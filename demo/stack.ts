@@ -110,7 +110,8 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
     haLog,
     async boot(node) {
       await node.boot()
-      const env = { ...process.env, PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin` }
+      // the environment systemd gives the unit, not the caller's: every agent the engine runs inherits it
+      const env = { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, LANG: 'C.UTF-8' }
       spawnDetached(node.enter([process.execPath, join(bin, 'halo-heartbeat'), '-f']), { env })
       await until(`${node.name}'s engine to answer`, async () => (await node.exec([join(bin, 'cl_status'), 'hbstatus'])).code === 0, 15_000)
     },
