@@ -27,6 +27,8 @@ export interface EngineStatus {
   /** which groups this node holds: local|foreign|all|none|transition */
   resources: string
   parameters: Record<string, string>
+  /** packets dropped since start, by reason (malformed, unauthentic, strangers, replays, duplicates) */
+  drops?: Record<string, number>
   /** the engine's process id, for `halo-heartbeat -s` */
   pid?: number
 }

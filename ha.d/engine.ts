@@ -16,11 +16,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { errorMessage } from '../lib/errors.ts'
 import type { Logger } from '../lib/log.ts'
 import { type Answer, type EngineStatus, type Request, openFifo, serveControl } from './control.ts'
+import { Hooks } from './hooks.ts'
 import { loadOrCreateUuid, nextGeneration } from './identity.ts'
 import { Media, type Arrival, type Medium } from './media.ts'
 import { Membership } from './membership.ts'
 import { Negotiation } from './negotiation.ts'
-import { type Resource, ResourceManager } from './resources.ts'
+import { type PingNodeConfig, PingNodes } from './ping.ts'
+import { type Resource, ResourceManager, type ResourceManagerOptions } from './resources.ts'
+import { restartNeeded } from './settings.ts'
 import { Outbox, SeqTrack } from './sequence.ts'
 import { type AuthKeys, verify } from './wire/auth.ts'
 import { decode, encode } from './wire/codec.ts'
@@ -32,6 +35,8 @@ export const VERSION = '3.0.6 (halo 0.1.0)'
 const STARTUP_DT_EXTRA_MS = 2000
 const STARTUP_DT_WINDOW_MS = 5000
 const REQNODES_RETRY_MS = 1000
+/** How long a shutdown waits for its last datagrams (the shutdone) to leave the sockets. */
+const SEND_FLUSH_MS = 1000
 
 /** What the engine needs of ha.cf, haresources and authkeys (times in ms). */
 export interface EngineConfig {
@@ -41,7 +46,9 @@ export interface EngineConfig {
   deadtime: number
   warntime: number
   initdead: number
+  deadping: number
   media: readonly Medium[]
+  pingNodes: readonly PingNodeConfig[]
   autoFailback: 'on' | 'off' | 'legacy'
   groups: readonly { owner: string; resources: readonly Resource[] }[]
   auth: AuthKeys
@@ -58,6 +65,12 @@ export interface EngineOptions {
   /** the environment resource scripts get, on top of HA_<parameter> */
   scriptEnv: NodeJS.ProcessEnv
   scriptDirs: readonly string[]
+  /** rc.d: hooks run for each message type received */
+  rcDir: string
+  /** how a stop that keeps failing is retried and what is done then */
+  stopFailure?: Pick<ResourceManagerOptions, 'stopTries' | 'stopRetryMs' | 'lastResort' | 'onGiveUp'>
+  /** reads ha.cf, haresources and authkeys again (halo-heartbeat -r); throws a ConfigError */
+  reloadConfig(): EngineConfig
 }
 
 /** Bad packets by reason, for the log and for tests. */
@@ -75,9 +88,16 @@ export class Engine {
   private readonly membership: Membership
   private readonly negotiation: Negotiation
   private readonly rm: ResourceManager
+  private readonly pings: PingNodes
+  private readonly hooks: Hooks
+  /** the peer is dead and no ping node answers: we gave everything up */
+  private cutOff = false
+  private lastSend: Promise<void> = Promise.resolve()
   private readonly outbox = new Outbox()
   private readonly tracks = new Map<string, SeqTrack>()
   private readonly peerUuid = new Map<string, Buffer>()
+  /** a peer's generation that said shutdone: Heartbeat sends status for a second or two after it, which is no return */
+  private readonly departed = new Map<string, number>()
   private media?: Media
   private sender!: Sender
   private control?: Server
@@ -101,14 +121,18 @@ export class Engine {
     this.peer = peers[0] ?? ''
     const log = opts.log
     this.membership = new Membership({ self: cfg.node, nodes: cfg.nodes, links: cfg.media.map((m) => m.iface), deadtime: cfg.deadtime, warntime: cfg.warntime, initdead: cfg.initdead, log })
-    this.rm = new ResourceManager({ log, scriptDirs: opts.scriptDirs, env: opts.scriptEnv })
+    this.rm = new ResourceManager({ log, scriptDirs: opts.scriptDirs, env: opts.scriptEnv, ...opts.stopFailure })
+    this.pings = new PingNodes(cfg.pingNodes, { interval: cfg.keepalive, deadping: cfg.deadping, log })
+    this.pings.on('change', () => this.pingsChanged())
+    this.hooks = new Hooks(opts.rcDir, { log, env: opts.scriptEnv })
     this.negotiation = new Negotiation({
       log,
       peer: this.peer,
       autoFailback: cfg.autoFailback !== 'off',
+      peerAlive: () => this.peerAlive(),
       send: (fields) => this.send(new Message(fields.map(([name, value]) => ({ name, type: 0 as const, value })))),
       acquire: (side) => this.runGroups(side, 'take'),
-      release: (side) => this.runGroups(side, 'give'),
+      release: async (side) => void (await this.runGroups(side, 'give')),
     })
     this.membership.on('up', (p) => this.peerUp(p.name))
     this.membership.on('dead', (p) => this.peerDead(p.name))
@@ -135,6 +159,7 @@ export class Engine {
     this.sendStatus()
     this.statusTimer = setInterval(() => this.sendStatus(), cfg.keepalive)
     this.membership.start()
+    this.pings.start()
     if (!this.peer) this.checkCommUp()
   }
 
@@ -154,7 +179,7 @@ export class Engine {
     })
     const bytes = encode(msg, this.cfg.auth.use)
     if (seq !== undefined) this.outbox.keep(seq, bytes)
-    this.media.send(bytes)
+    this.lastSend = this.media.send(bytes)
   }
 
   private sendStatus(): void {
@@ -207,6 +232,7 @@ export class Engine {
     const dest = msg.get('dest')
     if (dest !== undefined && dest !== this.cfg.node) return
     this.opts.log.debug(`got t=${type} from ${src}${seq !== undefined ? ` seq ${seq}` : ''}`)
+    this.hooks.received(msg)
     switch (type) {
       case 'status':
         return this.heardStatus(msg, src, hg, a.link)
@@ -228,12 +254,14 @@ export class Engine {
         return this.negotiation.onTakeover(msg.get('rsc_hold'), this.peerAlive())
       case 'shutdone':
         this.opts.log.info(`node ${src} is shutting down: taking over at once`)
+        this.departed.set(src, hg)
         this.negotiation.onShutdone()
         return this.membership.departed(src)
     }
   }
 
   private heardStatus(msg: Message, src: string, hg: number, link: string): void {
+    if (this.departed.get(src) === hg) return
     const dt = msg.num('dt') ?? this.cfg.deadtime
     this.membership.heard({ from: src, generation: hg, state: msg.get('st') ?? 'up', deadtime: dt, link })
   }
@@ -253,7 +281,7 @@ export class Engine {
     const last = Math.min(msg.num('lastseq') ?? first, first + 500)
     for (let s = first; s <= last; s++) {
       const bytes = this.outbox.get(s)
-      if (bytes) this.media?.send(bytes)
+      if (bytes) void this.media?.send(bytes)
       else this.send(new Message().add('t', 'NS_nak_rexmit').add('dest', peer).addNum('firstseq', s))
     }
   }
@@ -267,6 +295,7 @@ export class Engine {
 
   private peerUp(name: string): void {
     this.opts.log.info(`node ${name} is up`)
+    this.cutOff = false
     this.sendReqnodes(name, 5)
     this.checkCommUp()
   }
@@ -283,6 +312,28 @@ export class Engine {
     this.tracks.get(name)?.stop()
     this.tracks.delete(name)
     if (!this.commUp) return this.checkCommUp()
+    void this.afterDeath()
+  }
+
+  /** With ping nodes, a death is acted on once we know whether we still reach the world (ipfail's rule). */
+  private async afterDeath(): Promise<void> {
+    if (this.pings.configured && !(await this.pings.fresh())) return this.isolate()
+    if (!this.peerAlive() && !this.cutOff) this.negotiation.peerDead()
+  }
+
+  private isolate(): void {
+    if (this.cutOff || this.peerAlive()) return
+    this.cutOff = true
+    this.negotiation.isolated()
+  }
+
+  /** While the peer is dead, losing every ping node means we are cut off; reaching one again, we take over. */
+  private pingsChanged(): void {
+    if (!this.commUp || this.peerAlive()) return
+    if (!this.pings.reachable()) return this.isolate()
+    if (!this.cutOff) return
+    this.cutOff = false
+    this.opts.log.info('a ping node answers again: taking over from the dead peer')
     this.negotiation.peerDead()
   }
 
@@ -299,13 +350,15 @@ export class Engine {
 
   // ---- resources
 
-  private async runGroups(side: 'local' | 'foreign' | 'everything', how: 'take' | 'give'): Promise<void> {
+  /** Runs the groups of one side; false when one of them failed (to start, or to stop cleanly). */
+  private async runGroups(side: 'local' | 'foreign' | 'everything', how: 'take' | 'give'): Promise<boolean> {
     const groups = this.cfg.groups.filter((g) => side === 'everything' || (side === 'local') === (g.owner === this.cfg.node))
     // groups start in haresources order and stop in reverse, as ResourceManager does
+    let ok = true
     for (const g of how === 'take' ? groups : [...groups].reverse()) {
-      if (how === 'take') await this.rm.takeGroup(g.resources)
-      else await this.rm.giveGroup(g.resources)
+      if (!(await (how === 'take' ? this.rm.takeGroup(g.resources) : this.rm.giveGroup(g.resources)))) ok = false
     }
+    return ok
   }
 
   // ---- commands
@@ -326,17 +379,39 @@ export class Engine {
         void this.shutdown()
         return { ok: true, message: 'shutting down' }
       case 'reload':
-        return { ok: true, message: 'configuration re-read (changes to nodes and media take effect at restart)' }
+        return this.reload()
     }
   }
 
+  /** halo-heartbeat -r: a new authkeys and rc.d take effect, the rest at restart; a bad file changes nothing. */
+  private reload(): Answer {
+    let next: EngineConfig
+    try {
+      next = this.opts.reloadConfig()
+    } catch (e) {
+      this.opts.log.err(`reload refused, nothing changed: ${errorMessage(e)}`)
+      return { ok: false, error: `${errorMessage(e)} (nothing changed)` }
+    }
+    const later = restartNeeded(this.cfg, next)
+    this.cfg = { ...this.cfg, auth: next.auth }
+    this.hooks.scan()
+    const use = next.auth.use
+    this.opts.log.info(`configuration re-read: signing with key ${use.index} (${use.method})`)
+    if (later.length > 0) this.opts.log.warn(`changes to ${later.join(', ')} take effect when halo-heartbeat restarts`)
+    return { ok: true, message: `configuration re-read${later.length > 0 ? `; restart halo-heartbeat to apply the changes to ${later.join(', ')}` : ''}` }
+  }
+
   status(): EngineStatus {
-    const nodes = this.cfg.nodes.map((name) => {
+    const nodes: EngineStatus['nodes'] = this.cfg.nodes.map((name) => {
       const p = this.membership.peers.get(name)
       const links = name === this.cfg.node ? this.cfg.media.map((m) => ({ iface: m.iface, status: 'up' as const })) : [...(p?.links ?? [])].map(([iface, l]) => ({ iface, status: l.up ? ('up' as const) : ('dead' as const) }))
       return { name, type: 'normal' as const, status: name === this.cfg.node ? 'active' : (p?.state ?? 'dead'), links }
     })
-    return { version: VERSION, node: this.cfg.node, nodes, resources: this.negotiation.resourceState(), parameters: this.cfg.parameters, pid: process.pid }
+    for (const p of this.pings.nodes) {
+      const status = p.alive ? ('up' as const) : ('dead' as const)
+      nodes.push({ name: p.name, type: 'ping' as const, status: p.alive ? 'ping' : 'dead', links: [{ iface: p.name, status }] })
+    }
+    return { version: VERSION, node: this.cfg.node, nodes, drops: { ...this.counters }, resources: this.negotiation.resourceState(), parameters: this.cfg.parameters, pid: process.pid }
   }
 
   /** Reads Heartbeat's FIFO: classic-form messages written by hb_standby/hb_takeover scripts. */
@@ -375,8 +450,8 @@ export class Engine {
       const t0 = performance.now()
       await this.negotiation.shutdown()
       this.opts.log.info(`resources given up in ${Math.round(performance.now() - t0)} ms; leaving the cluster`)
-      // let the shutdone leave the sockets before they close: the peer takes over on it
-      await sleep(Math.min(this.cfg.keepalive, 500))
+      // the peer takes over on the shutdone: close the sockets once it has left them (bounded)
+      await Promise.race([this.lastSend, sleep(SEND_FLUSH_MS, undefined, { ref: false })])
       this.close()
     })()
     return this.stopping
@@ -387,6 +462,7 @@ export class Engine {
     clearTimeout(this.reqnodesTimer)
     this.membership.stop()
     this.negotiation.stop()
+    this.pings.stop()
     for (const t of this.tracks.values()) t.stop()
     this.media?.close()
     this.control?.close()

@@ -11,6 +11,8 @@ import { HaloError } from '../lib/errors.ts'
 import { formatIP, inNetwork, parseIP, broadcastOf } from '../lib/net.ts'
 import { addresses, type Assigned } from '../lib/netif.ts'
 
+const LINK_DOWN = new Set(['ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH'])
+
 export type Medium =
   | { kind: 'bcast'; iface: string; port: number }
   | { kind: 'ucast'; iface: string; peer: string; port: number }
@@ -108,9 +110,17 @@ export class Media extends EventEmitter<{ arrival: [Arrival]; error: [Error] }> 
     this.emit('arrival', { data, from, link: route?.medium.iface ?? from })
   }
 
-  /** Sends one message on every medium. */
-  send(data: Buffer): void {
-    for (const r of this.routes) r.socket.send(data, r.medium.port, r.to)
+  /** Sends one message on every medium; resolves once every socket has handed it to the kernel. */
+  send(data: Buffer): Promise<void> {
+    const sentOn = (r: Route) =>
+      new Promise<void>((resolve) =>
+        r.socket.send(data, r.medium.port, r.to, (e) => {
+          // a link that is down shows as dead in membership (cl_status hblinkstatus): not an error each keepalive
+          if (e && !LINK_DOWN.has((e as NodeJS.ErrnoException).code ?? '')) this.emit('error', e)
+          resolve()
+        }),
+      )
+    return Promise.all(this.routes.map(sentOn)).then(() => undefined)
   }
 
   /** The links (interfaces) this node sends on, in ha.cf order. */

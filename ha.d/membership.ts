@@ -82,7 +82,8 @@ export class Membership extends EventEmitter<{ up: [Peer]; dead: [Peer]; restart
     this.linkHeard(peer, msg.link, msg.deadtime)
     if (restarted) {
       this.opts.log.info(`node ${peer.name} restarted (generation ${msg.generation})`)
-      this.emit('restart', peer)
+      // a restart we saw die is a plain join; one quicker than its deadtime lost what it ran all the same
+      if (!wasDead) this.emit('restart', peer)
     }
     if (wasDead) {
       this.opts.log.info(`node ${peer.name}: status ${peer.state}`)

@@ -38,11 +38,13 @@ export interface NegotiationIo {
   peer: string
   /** sends a sequenced message made of these fields (the common ones are added by the caller) */
   send(fields: [string, string][]): void
-  /** starts our own groups (local) or the peer's (foreign) */
-  acquire(side: 'local' | 'foreign'): Promise<void>
+  /** starts our own groups (local) or the peer's (foreign); false when one failed to start */
+  acquire(side: 'local' | 'foreign'): Promise<boolean>
   /** stops them; at shutdown `everything` stops every haresources line, held or not, as Heartbeat */
   release(side: 'local' | 'foreign' | 'everything'): Promise<void>
   autoFailback: boolean
+  /** whether the peer is up, to take what we cannot run */
+  peerAlive(): boolean
 }
 
 export class Negotiation {
@@ -54,6 +56,8 @@ export class Negotiation {
   private standbySet = 0
   private needsFailback = false
   private pending = 0
+  /** groups that failed to start here, to hand to the peer once the transition settles */
+  private failed = 0
   private queue: Promise<void> = Promise.resolve()
   private timer?: NodeJS.Timeout
   private standbyTimer?: NodeJS.Timeout
@@ -138,7 +142,7 @@ export class Negotiation {
     // marked before the start, so a resource message sent meanwhile already claims them
     this.held |= LOCAL
     this.work('acquire local groups', async () => {
-      await this.io.acquire('local')
+      await this.take(LOCAL)
       this.sendHeld(true, 'req_our_resources()')
     })
   }
@@ -164,11 +168,55 @@ export class Negotiation {
     const missing = ALL & ~this.held
     this.held = ALL
     this.work('take over', async () => {
-      if (missing & LOCAL) await this.io.acquire('local')
-      if (missing & FOREIGN) await this.io.acquire('foreign')
+      if (missing & LOCAL) await this.take(LOCAL)
+      if (missing & FOREIGN) await this.take(FOREIGN)
       if (foreignInfo) this.io.send([['t', 'resource'], ['rsc_hold', 'foreign'], ['info', foreignInfo]])
       this.sendHeld(true, info)
     })
+  }
+
+  /** The peer is gone and so is every ping node: this node is the one cut off, so it holds nothing. */
+  isolated(): void {
+    if (this.state === 'shutdown') return
+    if (this.state !== 'stable') this.becomeStable()
+    clearTimeout(this.standbyTimer)
+    this.standby = 'not'
+    this.otherStable = true
+    const give = this.held
+    this.held = 0
+    this.io.log.warn('cut off: the peer is dead and no ping node answers; giving up every group, taking none')
+    this.work('give up (cut off)', async () => {
+      if (give & FOREIGN) await this.io.release('foreign')
+      if (give & LOCAL) await this.io.release('local')
+    })
+  }
+
+  private async take(side: number): Promise<void> {
+    if (await this.io.acquire(side === LOCAL ? 'local' : 'foreign')) return
+    // what failed to start has been stopped again: we do not hold it
+    this.held &= ~side
+    this.failed |= side
+  }
+
+  /**
+   * Groups that failed to start go to the peer by a standby for them, as soon as the transition has
+   * settled (Heartbeat waits about 30 s before its hb_standby).
+   */
+  private handOverFailed(): void {
+    if (this.failed === 0 || this.state === 'shutdown') return
+    const set = WORDS[this.failed]
+    if (!this.io.peerAlive()) {
+      this.io.log.warn(`no peer is up to take the groups that failed to start [${set}]: they stay stopped`)
+      this.failed = 0
+      return
+    }
+    if (this.standby !== 'not' || !this.otherStable || this.state !== 'stable' || this.pending > 0) {
+      setTimeout(() => this.handOverFailed(), FAILBACK_RETRY_MS).unref()
+      return
+    }
+    this.failed = 0
+    this.io.log.info(`giving the groups that failed to start [${set}] to the peer`)
+    this.askStandby(set)
   }
 
   /** The peer shut down cleanly and holds nothing: take over at once, without waiting for deadtime. */
@@ -184,8 +232,8 @@ export class Negotiation {
     const missing = ALL & ~this.held
     this.held = ALL
     this.work('take over from a node that shut down', async () => {
-      if (missing & LOCAL) await this.io.acquire('local')
-      if (missing & FOREIGN) await this.io.acquire('foreign')
+      if (missing & LOCAL) await this.take(LOCAL)
+      if (missing & FOREIGN) await this.take(FOREIGN)
       this.io.send([['t', 'ask_resources'], ['rsc_hold', set], ['info', 'done']])
       this.standby = 'not'
       this.sendHeld(true)
@@ -264,8 +312,9 @@ export class Negotiation {
         clearTimeout(this.standbyTimer)
         const give = this.standbySet & this.held
         this.io.log.info(`standby: the peer can take our ${WORDS[this.standbySet]} resources`)
-        this.sendHeld(false, 'standby')
         this.held &= ~this.standbySet
+        // Heartbeat announces what it keeps: a peer that read the set given up as still held logs "Both machines own our resources!"
+        this.sendHeld(false, 'standby')
         this.standby = 'done'
         this.work('standby', async () => {
           if (give & FOREIGN) await this.io.release('foreign')
@@ -281,8 +330,8 @@ export class Negotiation {
         this.io.log.info(`standby: acquiring [${WORDS[this.standbySet]}] resources from the peer`)
         this.held |= mirror(this.standbySet)
         this.work('standby takeover', async () => {
-          if (take & LOCAL) await this.io.acquire('local')
-          if (take & FOREIGN) await this.io.acquire('foreign')
+          if (take & LOCAL) await this.take(LOCAL)
+          if (take & FOREIGN) await this.take(FOREIGN)
           this.io.send([['t', 'ask_resources'], ['rsc_hold', word], ['info', 'done']])
           this.io.log.info(`standby resource acquisition done [${word}]`)
           this.standby = 'not'
@@ -328,6 +377,7 @@ export class Negotiation {
     this.pending++
     this.queue = this.queue.then(fn).catch((e: unknown) => this.io.log.err(`${what} failed: ${e instanceof Error ? e.message : String(e)}`)).finally(() => {
       this.pending--
+      if (this.pending === 0) this.handOverFailed()
     })
   }
 

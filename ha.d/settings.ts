@@ -28,7 +28,9 @@ export function loadSettings(confDir: string, uname = hostname()): Settings {
     deadtime: hacf.deadtime,
     warntime: hacf.warntime,
     initdead: hacf.initdead,
+    deadping: hacf.deadping,
     media: media(hacf),
+    pingNodes: hacf.pingNodes.map((p) => ({ name: p.name, hosts: p.hosts })),
     autoFailback: hacf.autoFailback,
     groups: readHaresources(join(confDir, 'haresources'), hacf.nodes).map((g) => ({ owner: g.node, resources: g.resources })),
     auth: readAuthKeys(join(confDir, 'authkeys')),
@@ -45,6 +47,12 @@ export function loadSettings(confDir: string, uname = hostname()): Settings {
     debug: hacf.debug > 0,
   }
   return { config, logSinks, warnings: hacf.warnings.map((w) => `${hacf.file}:${w.line}: ${w.text}`) }
+}
+
+/** What changed between two readings of the files that only a restart applies (reload applies the keys; `parameters` mirrors the rest). */
+export function restartNeeded(now: EngineConfig, next: EngineConfig): string[] {
+  const applied = new Set(['auth', 'parameters'])
+  return (Object.keys(now) as (keyof EngineConfig)[]).filter((k) => !applied.has(k) && JSON.stringify(now[k]) !== JSON.stringify(next[k]))
 }
 
 function media(hacf: HaCf): Medium[] {

@@ -167,3 +167,26 @@ export function spawnDetached(
   if (child.pid === undefined) throw new HaloError(5, `cannot run ${argv[0]}`)
   return child.pid
 }
+
+/** A long-running program read line by line (a `ping` that reports each reply); stop() ends it. */
+export interface Followed {
+  /** resolves with the exit code (null when killed or not started) once the program has ended */
+  exited: Promise<number | null>
+  stop(): void
+}
+
+/** Starts argv and hands each line of its stdout to `onLine` as it comes. */
+export function follow(argv: readonly string[], onLine: (line: string) => void, opts: { env?: NodeJS.ProcessEnv } = {}): Followed {
+  const child = childProcess().spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'], env: opts.env })
+  let rest = ''
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    const lines = (rest + d).split('\n')
+    rest = lines.pop()!
+    for (const line of lines) onLine(line)
+  })
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(null))
+    child.once('close', (code) => resolve(code))
+  })
+  return { exited, stop: () => void child.kill() }
+}

@@ -2,17 +2,21 @@
  * halo-heartbeat: the engine daemon, with Heartbeat's command line.
  *   -f foreground   -c DIR config dir (/etc/ha.d)   -d debug   -k stop the running engine
  *   -s status (rc 0 running, 3 stopped)   -r reload   -V version
+ * Environment (not ha.cf, which a real Heartbeat peer must still accept):
+ *   HALO_STOP_FAILURE=reboot|exit|log  what to do when a resource cannot be stopped (default reboot)
+ *   HALO_STOP_TRIES=N (10), HALO_STOP_RETRY=TIME (1s)  how a failing stop is retried first
  */
-import { hostname } from 'node:os'
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { HaloError, UsageError } from '../../lib/errors.ts'
 import { spawnDetached } from '../../lib/exec.ts'
 import { runCli } from '../../lib/cli.ts'
 import { Logger } from '../../lib/log.ts'
 import { waitForExit } from '../../lib/process.ts'
+import { haCfTime, parseDuration } from '../../lib/time.ts'
 import { ask, controlSocket, legacyFifo } from '../control.ts'
-import { Engine, VERSION } from '../engine.ts'
+import { Engine, VERSION, type EngineOptions } from '../engine.ts'
+import type { LastResort } from '../resources.ts'
 import { loadSettings } from '../settings.ts'
 
 const usage = 'usage: halo-heartbeat [-f] [-d] [-c CONFDIR] | -k | -s | -r | -V'
@@ -64,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
       const a = await ask({ op: 'reload' })
       if (!a) throw new HaloError(3, 'no halo-heartbeat is running')
       if (!a.ok) throw new HaloError(1, a.error)
+      process.stdout.write(`${a.message}\n`)
       return 0
     }
     case 'kill':
@@ -98,7 +103,20 @@ async function daemonize(argv: readonly string[]): Promise<number> {
   throw new HaloError(1, 'halo-heartbeat did not come up within 30 s')
 }
 
+/** The HALO_STOP_* knobs, checked before anything starts: a typo is an error, not a silent reboot. */
+function stopFailure(env: NodeJS.ProcessEnv, exit: (why: string) => void): EngineOptions['stopFailure'] {
+  const resort = env.HALO_STOP_FAILURE ?? 'reboot'
+  if (!['reboot', 'exit', 'log'].includes(resort)) throw new HaloError(6, `HALO_STOP_FAILURE=${resort}: use reboot, exit or log`)
+  const tries = Number(env.HALO_STOP_TRIES ?? '10')
+  if (!Number.isInteger(tries) || tries < 1) throw new HaloError(6, `HALO_STOP_TRIES=${env.HALO_STOP_TRIES}: use a whole number from 1`)
+  const retry = env.HALO_STOP_RETRY === undefined ? 1000 : parseDuration(env.HALO_STOP_RETRY, haCfTime)
+  if (retry === undefined) throw new HaloError(6, `HALO_STOP_RETRY=${env.HALO_STOP_RETRY}: use a time such as 1 or 200ms`)
+  return { lastResort: resort as LastResort, stopTries: tries, stopRetryMs: retry, onGiveUp: exit }
+}
+
 async function run(flags: Flags): Promise<number> {
+  // the exit last resort: gone at once, without a shutdone, so the peer takes over after deadtime as after a crash
+  const onStopFailure = stopFailure(process.env, () => void log.close().finally(() => process.exit(1)))
   const { config, logSinks, warnings } = loadSettings(flags.confDir)
   const node = config.node
   const log = new Logger({ ...logSinks, debug: flags.debug || logSinks.debug })
@@ -116,6 +134,9 @@ async function run(flags: Flags): Promise<number> {
     log,
     scriptEnv: env,
     scriptDirs: [`${flags.confDir}/resource.d`, '/etc/init.d'],
+    rcDir: `${flags.confDir}/rc.d`,
+    stopFailure: onStopFailure,
+    reloadConfig: () => loadSettings(flags.confDir).config,
   })
   const leave = () => void engine.shutdown()
   process.on('SIGTERM', leave)

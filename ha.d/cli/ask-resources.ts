@@ -25,7 +25,7 @@ export async function askResources(kind: 'standby' | 'takeover', argv: readonly 
 
   const answer = await ask({ op: kind, set })
   if (answer === undefined) {
-    const fields = kind === 'standby' ? { t: 'ask_resources', rsc_hold: set, info: 'me' } : { t: 'hb_takeover', rsc_hold: set }
+    const fields: Record<string, string> = kind === 'standby' ? { t: 'ask_resources', rsc_hold: set, info: 'me' } : { t: 'hb_takeover', rsc_hold: set }
     if (writeFifo(legacyFifo(), fields)) {
       process.stdout.write(`${name}: asked heartbeat through ${legacyFifo()} (${kind} [${set}])\n`)
       return 0

@@ -1,14 +1,9 @@
 // Two halo nodes in virtual nodes: startup negotiation, standby, power cut and failback, clean stop.
 // Waits are bounded and event-driven: each awaits the hbtest files or cl_status, never a fixed sleep.
 import t from 'tap'
-import { cluster, type HaloNode } from '../harness/cluster.ts'
+import { cluster } from '../harness/cluster.ts'
 import { until } from '../harness/wait.ts'
-
-const runsExactly = (node: HaloNode, want: string[]) => ['r1', 'r2', 'r3'].every((r) => node.running(r) === want.includes(r))
-
-async function settled(node: HaloNode, rsc: string, ms = 20_000): Promise<void> {
-  await until(`${node.name}: rscstatus ${rsc}`, async () => (await node.cmd('cl_status', 'rscstatus')) === rsc, ms)
-}
+import { runsExactly, settled } from './scenario.ts'
 
 t.test('both start together: each takes its own groups after the 10 s wait', async (t) => {
   const [a, b] = await cluster(t)

@@ -1,0 +1,40 @@
+// Forged packets sent into a running cluster on its heartbeat link: each one a `hb_takeover rsc_hold=all`
+// that would move every group if it were believed. Nothing may change; each drop is counted.
+import t from 'tap'
+import { randomBytes } from 'node:crypto'
+import { cluster } from '../harness/cluster.ts'
+import { until } from '../harness/wait.ts'
+import { inject, lib, takeover } from './forge.ts'
+import { calls, engineStatus, runsExactly, settled } from './scenario.ts'
+
+t.test('forged packets change nothing and are counted', async (t) => {
+  const [a, b] = await cluster(t)
+  await Promise.all([a.boot(), b.boot()])
+  await settled(a, 'local')
+  await settled(b, 'local')
+  const starts = calls(a, 'start').length + calls(b, 'start').length
+  const drops = async () => (await engineStatus(a)).drops!
+
+  const cases: [string, Buffer, (d: Record<string, number>) => boolean][] = [
+    ['wrong key', takeover(b, { key: 'not-the-key' }), (d) => d.unauthentic >= 1],
+    ['replayed lower generation', takeover(b, { generation: Number(lib(b, 'hb_generation')) - 1 }), (d) => d.replays >= 1],
+    ['truncated', takeover(b).subarray(0, 120), (d) => d.malformed + d.unauthentic >= 2],
+    ['garbage bytes', randomBytes(300), (d) => d.malformed + d.unauthentic >= 3],
+    ["a stranger's src", takeover(b, { src: 'nodec' }), (d) => d.strangers >= 1],
+  ]
+  for (const [what, packet, counted] of cases) {
+    await inject(b, a, packet)
+    await until(`nodea to count the ${what} packet as dropped`, async () => counted(await drops()), 5000)
+    t.pass(`${what}: dropped and counted`)
+  }
+  // a genuine status from nodeb still gets through, so the link and membership are as they were
+  t.equal(await a.cmd('cl_status', 'nodestatus', 'nodeb'), 'active')
+  t.equal(await a.cmd('cl_status', 'hblinkstatus', 'nodeb', 'eth0'), 'up')
+  t.equal(await a.cmd('cl_status', 'rscstatus'), 'local')
+  t.equal(await b.cmd('cl_status', 'rscstatus'), 'local')
+  t.ok(runsExactly(a, ['r1', 'r2']) && runsExactly(b, ['r3']), 'the groups did not move')
+  t.equal(calls(a, 'start').length + calls(b, 'start').length, starts, 'nothing was started or restarted')
+  t.equal(calls(a, 'stop').length + calls(b, 'stop').length, 0, 'nothing was stopped')
+  t.match(await a.cmd('halo-heartbeat', '-s'), /is running on nodea/)
+  t.notMatch(a.haLog(), /takeover|standby/i, 'no standby was started')
+})

@@ -1,0 +1,36 @@
+/** What the cluster scenario tests ask of their nodes: who runs what, settled states, the engine's status. */
+import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { ask, type EngineStatus } from '../../ha.d/control.ts'
+import type { HaloNode } from '../harness/cluster.ts'
+import { until } from '../harness/wait.ts'
+
+/** The node runs exactly these of the hbtest resources r1 r2 r3. */
+export const runsExactly = (node: HaloNode, want: readonly string[]) => ['r1', 'r2', 'r3'].every((r) => node.running(r) === want.includes(r))
+
+/** Waits until `cl_status rscstatus` on the node says `rsc` (local, foreign, all, none). */
+export async function settled(node: HaloNode, rsc: string, ms = 20_000): Promise<void> {
+  await until(`${node.name}: rscstatus ${rsc}`, async () => (await node.cmd('cl_status', 'rscstatus')) === rsc, ms)
+}
+
+/** The engine's status as the control socket gives it, read from the host through the node's /run. */
+export async function engineStatus(node: HaloNode): Promise<EngineStatus> {
+  const answer = await ask({ op: 'status' }, `/proc/${node.vm.pid}/root/run/halo/heartbeat.sock`)
+  if (!answer?.ok || !answer.status) throw new Error(`${node.name}: no status from the engine`)
+  return answer.status
+}
+
+/** The hbtest calls on a node, as "action name" words in order. */
+export const calls = (node: HaloNode, action?: string) =>
+  node
+    .hbtestLog()
+    .filter((e) => action === undefined || e.action === action)
+    .map((e) => `${e.action} ${e.name}`)
+
+/** A power cut: the node dies at once, and so do the resources it ran (hbtest's marks survive on disk). */
+export async function powerCut(node: HaloNode): Promise<void> {
+  await node.vm.powerCut()
+  const dir = join(node.vm.dir, 'var/lib/heartbeat/hbtest')
+  if (!existsSync(dir)) return
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.running'))) rmSync(join(dir, f))
+}
