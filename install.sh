@@ -15,7 +15,7 @@ MANIFEST=$STATE/install.manifest
 
 # Debian packages halo runs on, and those its tests run against (the real programs it must match).
 PACKAGES=(
-  iproute2 iputils-arping iputils-ping e2fsprogs util-linux psmisc procps libxml2-utils
+  iproute2 iputils-arping e2fsprogs util-linux psmisc procps libxml2-utils
   resource-agents pacemaker-cli-utils tcpdump kmod drbd-utils mon m4
   mariadb-server mariadb-client heartbeat
 )
@@ -84,6 +84,8 @@ install_packages() {
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
+  # ping nodes need a ping; any will do (inetutils-ping and iputils-ping exclude each other)
+  command -v ping >/dev/null || missing+=(iputils-ping)
   [ ${#missing[@]} -eq 0 ] && { say "system packages present"; return; }
   say "installing ${missing[*]}"
   # Packages such as mariadb-server or mon would start their daemons on install; halo's tests run their
