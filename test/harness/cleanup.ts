@@ -4,7 +4,14 @@
  * sends SIGTERM, which we turn into an exit).
  */
 import { spawnSync } from 'node:child_process'
-import type { Test } from 'tap'
+
+/** What the harness needs of a tap Test; a benchmark passes its own, so bench/ reuses the harness without tap. */
+export interface Scope {
+  teardown(fn: () => unknown): void
+  /** tap's: whether the test still passes (a failed scenario prints the engines' logs) */
+  passing?(): boolean
+  comment?(...message: unknown[]): void
+}
 
 type Step = readonly string[]
 const pending = new Set<Step>()
@@ -21,7 +28,7 @@ function runStep(step: Step): void {
 }
 
 /** Runs argv when the test ends (or the process exits), in reverse order of registration. */
-export function atEnd(t: Test, argv: readonly string[]): void {
+export function atEnd(t: Scope, argv: readonly string[]): void {
   pending.add(argv)
   t.teardown(() => {
     if (pending.has(argv)) runStep(argv)

@@ -2,15 +2,16 @@
  * A two-node halo cluster in virtual nodes: nodea (10.251.0.1) and nodeb (10.251.0.2) joined by a veth
  * (eth0 in each), each with its own ha.cf, authkeys and haresources (hbtest resources) in its
  * /etc/ha.d, running dist/bin/halo-heartbeat -f when started. Needs `node build.ts halo-heartbeat
- * hb_standby hb_takeover cl_status` first.
+ * hb_standby hb_takeover cl_status` first. Either node may run the real Heartbeat 3.0.6 instead (`kinds`),
+ * on the same files: that is a legacy cluster half migrated.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Test } from 'tap'
 import { runOk, spawnDetached } from '../../lib/exec.ts'
-import { atEnd } from './cleanup.ts'
+import { type Scope, atEnd } from './cleanup.ts'
+import { heartbeatCommand, startHeartbeat } from './heartbeat.ts'
 import { netns, veth } from './netns.ts'
 import { type VirtualNode, virtualNode } from './node.ts'
 import { until } from './wait.ts'
@@ -27,11 +28,27 @@ export interface ClusterOptions {
   autoFailback?: 'on' | 'off' | 'legacy'
   /** haresources lines; default nodea runs r1 r2, nodeb runs r3 */
   haresources?: string
+  /** what nodea and nodeb run; default both halo */
+  kinds?: readonly [NodeKind, NodeKind]
+  /** the authkeys method; default sha1 */
+  auth?: 'crc' | 'md5' | 'sha1'
+  /** the heartbeat medium; default bcast */
+  media?: 'bcast' | 'ucast'
+  /** more ha.cf lines after the medium (a second medium, ping nodes) */
+  hacf?: string
+  /** environment for halo-heartbeat (HALO_STOP_*) */
+  engineEnv?: Record<string, string>
 }
+
+/** halo's engine or the real Heartbeat 3.0.6 */
+export type NodeKind = 'halo' | 'heartbeat'
 
 export interface HaloNode {
   name: string
+  kind: NodeKind
   address: string
+  /** the node's network namespace, there before boot(), for links a test adds */
+  netns: string
   /** the current virtual node (a new one after boot()) */
   vm: VirtualNode
   /** (re)boots the node with the same files and starts the engine */
@@ -42,11 +59,13 @@ export interface HaloNode {
   hbtestLog(): { ns: bigint; name: string; action: string }[]
   /** the engine's log file */
   haLog(): string
-  /** runs a halo command (cl_status, hb_standby…) inside the node; its stdout */
+  /** runs a halo command (cl_status, hb_standby…; Heartbeat's own on a heartbeat node) inside the node; its stdout */
   cmd(name: string, ...args: string[]): Promise<string>
+  /** graceful stop (halo-heartbeat -k, heartbeat -k); resolves when the command returns */
+  stop(): Promise<void>
 }
 
-export async function cluster(t: Test, opts: ClusterOptions = {}): Promise<[HaloNode, HaloNode]> {
+export async function cluster(t: Scope, opts: ClusterOptions = {}): Promise<[HaloNode, HaloNode]> {
   const nsA = await netns(t)
   const nsB = await netns(t)
   await veth(nsA, nsB)
@@ -59,40 +78,48 @@ deadtime ${opts.deadtime ?? '1'}
 warntime ${opts.warntime ?? '500ms'}
 initdead ${opts.initdead ?? '3'}
 udpport 694
-bcast eth0
+${opts.media === 'ucast' ? nodes.map((n) => `ucast eth0 ${n.address}`).join('\n') : 'bcast eth0'}
+${opts.hacf ?? ''}
 auto_failback ${opts.autoFailback ?? 'on'}
 node nodea
 node nodeb
 crm off
 use_logd no
 logfile /var/lib/heartbeat/ha-log
+debugfile /var/lib/heartbeat/ha-debug
 `
   const haresources = opts.haresources ?? 'nodea hbtest::r1 hbtest::r2\nnodeb hbtest::r3\n'
   return Promise.all(
-    nodes.map(async ({ name, address, ns }) => {
+    nodes.map(async ({ name, address, ns }, i) => {
+      const kind = opts.kinds?.[i] ?? 'halo'
       await runOk(['ip', '-n', ns, 'addr', 'add', `${address}/24`, 'brd', '10.251.0.255', 'dev', 'eth0'])
       const dir = mkdtempSync(join(tmpdir(), `halo-cluster-${name}-`))
-      // a failed scenario is read from the engines' logs: show them before the files go
-      t.teardown(() => {
-        if (!t.passing()) t.comment(`${name}'s ha-log:\n${node.haLog()}`)
-      })
       atEnd(t, ['rm', '-rf', dir])
+      // a failed scenario is read from the engines' logs: show them before the files go (teardowns run last first)
+      t.teardown(() => {
+        if (t.passing?.() === false) t.comment?.(`${name}'s ha-log (${kind}):\n${node.haLog()}`)
+      })
       const etc = join(dir, 'etc/ha.d')
       mkdirSync(join(etc, 'resource.d'), { recursive: true })
       writeFileSync(join(etc, 'ha.cf'), hacf)
       writeFileSync(join(etc, 'haresources'), haresources)
-      writeFileSync(join(etc, 'authkeys'), 'auth 1\n1 sha1 halo-cluster-test\n', { mode: 0o600 })
+      const method = opts.auth ?? 'sha1'
+      writeFileSync(join(etc, 'authkeys'), `auth 1\n1 ${method}${method === 'crc' ? '' : ' halo-cluster-test'}\n`, { mode: 0o600 })
       chmodSync(join(etc, 'authkeys'), 0o600)
       copyFileSync(hbtest, join(etc, 'resource.d/hbtest'))
       chmodSync(join(etc, 'resource.d/hbtest'), 0o755)
       const lib = join(dir, 'var/lib/heartbeat')
       const node: HaloNode = {
         name,
+        kind,
         address,
+        netns: ns,
         vm: undefined as unknown as VirtualNode,
         async boot() {
           node.vm = await virtualNode(t, name, { netns: ns, dir })
-          spawnDetached(node.vm.enter([process.execPath, bin('halo-heartbeat'), '-f']))
+          if (kind === 'heartbeat') return startHeartbeat(node.vm)
+          const env = Object.entries(opts.engineEnv ?? {}).map(([k, v]) => `${k}=${v}`)
+          spawnDetached(node.vm.enter(['env', ...env, process.execPath, bin('halo-heartbeat'), '-f']))
           await until(`${name}'s engine to answer`, async () => (await node.vm.exec([bin('cl_status'), 'hbstatus'])).code === 0, 10_000)
         },
         running: (r) => existsSync(join(lib, 'hbtest', `${r}.running`)),
@@ -107,8 +134,11 @@ logfile /var/lib/heartbeat/ha-log
         },
         haLog: () => (existsSync(join(lib, 'ha-log')) ? readFileSync(join(lib, 'ha-log'), 'utf8') : ''),
         async cmd(cmdName, ...args) {
-          const r = await node.vm.exec([bin(cmdName), ...args])
+          const r = await node.vm.exec(kind === 'heartbeat' ? heartbeatCommand(cmdName, args) : [bin(cmdName), ...args])
           return r.stdout.trim()
+        },
+        async stop() {
+          await node.vm.exec(kind === 'heartbeat' ? heartbeatCommand('halo-heartbeat', ['-k']) : [process.execPath, bin('halo-heartbeat'), '-k'], { timeout: 60_000 })
         },
       }
       return node

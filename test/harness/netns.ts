@@ -1,10 +1,9 @@
 /** Network namespaces and veth links for tests: addresses live only inside them. */
-import type { Test } from 'tap'
 import { runOk } from '../../lib/exec.ts'
-import { atEnd, uniqueName } from './cleanup.ts'
+import { type Scope, atEnd, uniqueName } from './cleanup.ts'
 
 /** A fresh network namespace with lo up, deleted when the test ends. */
-export async function netns(t: Test): Promise<string> {
+export async function netns(t: Scope): Promise<string> {
   const name = uniqueName('hns')
   await runOk(['ip', 'netns', 'add', name])
   atEnd(t, ['ip', 'netns', 'del', name])

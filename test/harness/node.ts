@@ -7,10 +7,9 @@ import { mkdtempSync, existsSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Test } from 'tap'
 import { run, spawnDetached, type RunOptions, type RunResult } from '../../lib/exec.ts'
 import { isAlive } from '../../lib/process.ts'
-import { atEnd } from './cleanup.ts'
+import { type Scope, atEnd } from './cleanup.ts'
 import { netns } from './netns.ts'
 import { until } from './wait.ts'
 
@@ -35,7 +34,7 @@ export interface VirtualNode {
  * Boots a node named `name` in a new network namespace (or `opts.netns`), running `opts.command` under
  * its init. Stopped (power cut) and its files removed when the test ends.
  */
-export async function virtualNode(t: Test, name: string, opts: { netns?: string; command?: readonly string[]; dir?: string } = {}): Promise<VirtualNode> {
+export async function virtualNode(t: Scope, name: string, opts: { netns?: string; command?: readonly string[]; dir?: string } = {}): Promise<VirtualNode> {
   const ns = opts.netns ?? (await netns(t))
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `halo-node-${name}-`))
   const pid = spawnDetached(['ip', 'netns', 'exec', ns, 'unshare', '-m', '-u', '-p', '-f', '--mount-proc', init, name, dir, ...(opts.command ?? [])])
@@ -62,7 +61,8 @@ export async function virtualNode(t: Test, name: string, opts: { netns?: string;
       await until(`node ${name} to die`, () => !isAlive(initPid) && !isAlive(pid))
     },
   }
-  atEnd(t, ['rm', '-rf', dir])
+  // a dir given by the caller outlives this boot (a reboot reuses it): the caller removes it
+  if (!opts.dir) atEnd(t, ['rm', '-rf', dir])
   atEnd(t, ['kill', '-9', String(initPid)])
   return node
 }
