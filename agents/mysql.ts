@@ -98,6 +98,12 @@ async function monitor(ctx: Ctx): Promise<number> {
   const s = where(ctx)
   const state = await serverState(s, ctx.params.binary, greetMs(ctx))
   if (state.kind === 'stopped') return OCF.NOT_RUNNING
+  // Heartbeat's `status` is its "do I hold it?" before each start: after the peer's power cut, the pid file on
+  // the shared disk names the dead node's server. Stopped here, and start clears it: no ERROR in the ha-log.
+  if (state.kind === 'stale' && ctx.door === 'v1') {
+    ctx.log.info(`${state.why}; not running here`)
+    return OCF.NOT_RUNNING
+  }
   if (state.kind !== 'running') throw new HaloError(OCF.ERR_GENERIC, state.why)
   if (state.refusal) ctx.log.warn(`the server turns clients away: ${state.refusal}`)
   if (ctx.depth >= 10) await query(ctx, s)

@@ -49,6 +49,8 @@ export interface HaloNode {
   address: string
   /** the node's network namespace, there before boot(), for links a test adds */
   netns: string
+  /** the node's own files (etc/ha.d, var/lib/heartbeat…), there before boot(), for files a test adds */
+  dir: string
   /** the current virtual node (a new one after boot()) */
   vm: VirtualNode
   /** (re)boots the node with the same files and starts the engine */
@@ -114,6 +116,7 @@ debugfile /var/lib/heartbeat/ha-debug
         kind,
         address,
         netns: ns,
+        dir,
         vm: undefined as unknown as VirtualNode,
         async boot() {
           node.vm = await virtualNode(t, name, { netns: ns, dir })
