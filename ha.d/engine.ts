@@ -136,6 +136,11 @@ export class Engine {
     })
     this.membership.on('up', (p) => this.peerUp(p.name))
     this.membership.on('dead', (p) => this.peerDead(p.name))
+    this.membership.on('partition', () => {
+      // a status at once (as Heartbeat): the peer sees the partition healed before our negotiation messages
+      this.sendStatus()
+      this.negotiation.partitionHealed()
+    })
     this.membership.on('restart', (p) => {
       // a peer that restarted has lost whatever it ran: as Heartbeat, that is a death, then a join
       this.tracks.get(p.name)?.stop()

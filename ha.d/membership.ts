@@ -2,7 +2,8 @@
  * Who is alive. A peer is dead when its own advertised deadtime (`dt` in its status) has passed since
  * its last accepted status; a node never heard from is dead after initdead. Each peer has a timer of its
  * own, re-armed by each status: death is declared the moment its deadtime passes, not at the next tick.
- * Generations: lower than the last seen is a replay (dropped); higher is a restart of that node.
+ * Generations: lower than the last seen is a replay (dropped); higher is a restart of that node; the
+ * same one from a node we declared dead is a healed partition (it never stopped: we just lost it).
  */
 import { EventEmitter } from 'node:events'
 import type { Logger } from '../lib/log.ts'
@@ -44,7 +45,7 @@ export interface MembershipOptions {
 
 export type Verdict = 'accepted' | 'replay' | 'stranger' | 'self'
 
-export class Membership extends EventEmitter<{ up: [Peer]; dead: [Peer]; restart: [Peer] }> {
+export class Membership extends EventEmitter<{ up: [Peer]; dead: [Peer]; restart: [Peer]; partition: [Peer] }> {
   readonly peers = new Map<string, Peer>()
 
   constructor(private readonly opts: MembershipOptions) {
@@ -75,6 +76,8 @@ export class Membership extends EventEmitter<{ up: [Peer]; dead: [Peer]; restart
       if (interval > this.opts.warntime) this.opts.log.warn(`Late heartbeat: node ${peer.name}: interval ${Math.round(interval)} ms`)
     }
     const wasDead = peer.state === 'dead' || peer.state === 'init'
+    // Heartbeat's test: a status from a node marked dead, generation unchanged (and known)
+    const healed = peer.state === 'dead' && !restarted && peer.generation > 0
     peer.generation = msg.generation
     peer.lastHeard = now
     peer.state = msg.state === 'active' ? 'active' : 'up'
@@ -85,10 +88,16 @@ export class Membership extends EventEmitter<{ up: [Peer]; dead: [Peer]; restart
       // a restart we saw die is a plain join; one quicker than its deadtime lost what it ran all the same
       if (!wasDead) this.emit('restart', peer)
     }
+    if (healed) {
+      this.opts.log.err(
+        `node ${peer.name} came back after a partition: same generation ${msg.generation}, so it never stopped (deadtime too short, or every heartbeat link was lost); both nodes ran the groups they took over`,
+      )
+    }
     if (wasDead) {
       this.opts.log.info(`node ${peer.name}: status ${peer.state}`)
       this.emit('up', peer)
     }
+    if (healed) this.emit('partition', peer)
     return 'accepted'
   }
 

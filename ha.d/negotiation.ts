@@ -7,7 +7,8 @@
  *   after 10 s. A dead peer's groups are taken (`resource info=mach_down`); a peer that shut down
  *   cleanly (`shutdone`) is taken over at once. Standby is three phases of `ask_resources`
  *   (me → other → done → done). With auto_failback, the holder of foreign groups gives them back by
- *   going standby for them once their owner is stable again.
+ *   going standby for them once their owner is stable again. A peer declared dead that comes back with
+ *   the same generation never stopped (a healed partition): each node gives back what it took over.
  *
  * Holdings are two bits seen from the node that speaks: `local` its own groups, `foreign` its peer's.
  * Every start and stop goes through one queue, so no two transitions ever overlap.
@@ -29,7 +30,7 @@ export const BOTH_STARTING_MS = 10_000
 export const STANDBY_REPLY_MS = 10_000
 const FAILBACK_RETRY_MS = 1000
 
-type State = 'init' | 'starting' | 'rscrcvd' | 'stable' | 'shutdown'
+type State = 'init' | 'starting' | 'rscrcvd' | 'stable' | 'healing' | 'shutdown'
 type Standby = 'not' | 'me' | 'other' | 'done'
 
 export interface NegotiationIo {
@@ -58,6 +59,10 @@ export class Negotiation {
   private pending = 0
   /** groups that failed to start here, to hand to the peer once the transition settles */
   private failed = 0
+  /** what we hold only because the peer was declared dead: what a healed partition gives back */
+  private tookOver = 0
+  /** a partition healed: the peer's next stable answer tells whether anyone runs our own groups */
+  private healed = false
   private queue: Promise<void> = Promise.resolve()
   private timer?: NodeJS.Timeout
   private standbyTimer?: NodeJS.Timeout
@@ -66,7 +71,7 @@ export class Negotiation {
 
   /** What cl_status rscstatus prints: our holdings once everything has settled, else `transition`. */
   resourceState(): string {
-    const settled = this.otherStable && this.pending === 0 && this.standby === 'not' && this.state !== 'starting' && this.state !== 'rscrcvd'
+    const settled = this.otherStable && this.pending === 0 && this.standby === 'not' && (this.state === 'stable' || this.state === 'shutdown')
     return settled ? WORDS[this.held] : 'transition'
   }
 
@@ -91,6 +96,8 @@ export class Negotiation {
 
   onStarting(): void {
     if (this.state === 'init' || this.state === 'shutdown') return
+    // the peer (re)joined and asks what we hold: from now on what we run is negotiated, not taken over
+    this.tookOver = 0
     this.otherStable = false
     this.sendHeld(this.state === 'stable')
   }
@@ -109,6 +116,7 @@ export class Negotiation {
       this.otherStable = true
       this.sendHeld(this.state === 'stable')
       this.performAutoFailback()
+      this.takeOrphansAfterPartition()
     } else if (isstable === '0') {
       this.otherStable = false
     }
@@ -160,7 +168,49 @@ export class Negotiation {
     if (!unneeded) this.io.log.warn('No STONITH device configured: shared disks are not protected')
     this.otherHolds = 0
     this.otherStable = true
+    this.healed = false
+    this.tookOver |= ALL & ~this.held
     if (this.held !== ALL) this.takeWhatIsMissing(undefined, 'mach_down')
+  }
+
+  /**
+   * The peer we declared dead is back with the same generation: it never stopped, so during the
+   * partition both nodes ran what they took over. Each gives back only that and keeps what it held
+   * before (nothing it ran alone restarts), then asks what the peer holds (`starting`, which Heartbeat
+   * answers from any state) and takes its own groups if nobody runs them (a partition in mid-standby).
+   * A Heartbeat peer instead restarts itself: it hands everything over (shutdone), then joins again.
+   */
+  partitionHealed(): void {
+    if (this.state === 'shutdown' || this.state === 'init') return
+    clearTimeout(this.timer)
+    clearTimeout(this.standbyTimer)
+    this.standby = 'not'
+    const give = this.tookOver & this.held
+    this.tookOver = 0
+    this.held &= ~give
+    // unstable until the groups are given back: our answers say isstable=0 meanwhile
+    this.state = 'healing'
+    this.otherStable = false
+    this.healed = true
+    const what = give ? `giving up [${WORDS[give]}], taken over when it was declared dead` : 'we took nothing over, so we give nothing up'
+    this.io.log.warn(`partition healed: ${what}; keeping [${WORDS[this.held]}]; negotiating again`)
+    this.work('give back after a partition', async () => {
+      if (give & FOREIGN) await this.io.release('foreign')
+      if (give & LOCAL) await this.io.release('local')
+      if (this.state !== 'healing') return
+      this.becomeStable()
+      this.otherStable = false
+      this.io.send([['t', 'starting']])
+    })
+  }
+
+  /** After a healed partition, the peer's first stable answer: take our own groups if neither node runs them. */
+  private takeOrphansAfterPartition(): void {
+    if (!this.healed || this.state !== 'stable') return
+    this.healed = false
+    if ((this.held & LOCAL) !== 0 || (this.otherHolds & FOREIGN) !== 0) return
+    this.io.log.info('after the partition neither node runs our own groups: taking them')
+    this.reqOurResources(true)
   }
 
   /** Takes the groups we do not hold, then tells the peer (`info`), as after a death or at startup alone. */
@@ -182,6 +232,8 @@ export class Negotiation {
     clearTimeout(this.standbyTimer)
     this.standby = 'not'
     this.otherStable = true
+    this.healed = false
+    this.tookOver = 0
     const give = this.held
     this.held = 0
     this.io.log.warn('cut off: the peer is dead and no ping node answers; giving up every group, taking none')
@@ -223,6 +275,9 @@ export class Negotiation {
   onShutdone(): void {
     this.otherStable = true
     this.otherHolds = 0
+    // the peer handed everything over: what we take now is given, not taken over
+    this.healed = false
+    this.tookOver = 0
     if (this.state === 'shutdown' || this.held === ALL) return
     clearTimeout(this.standbyTimer)
     this.becomeStable()
