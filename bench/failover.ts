@@ -6,7 +6,7 @@
 //   npm run bench:failover [-- --runs 10 --idle 60]
 // Needs root and `node build.ts halo-heartbeat cl_status hb_standby hb_takeover`.
 import { cluster, type HaloNode, type NodeKind } from '../test/harness/cluster.ts'
-import { powerCut } from '../test/interop/mixed.ts'
+import { powerCut } from '../test/harness/scenario.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { until } from '../lib/wait.ts'
 import { median } from './lib/measure.ts'

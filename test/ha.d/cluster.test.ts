@@ -3,7 +3,7 @@
 import t from 'tap'
 import { cluster } from '../harness/cluster.ts'
 import { until } from '../harness/wait.ts'
-import { runsExactly, settled } from './scenario.ts'
+import { runsExactly, settled } from '../harness/scenario.ts'
 
 t.test('both start together: each takes its own groups after the 10 s wait', async (t) => {
   const [a, b] = await cluster(t)

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { cluster } from '../harness/cluster.ts'
 import { until } from '../harness/wait.ts'
 import { inject, lib, takeover } from './forge.ts'
-import { calls, engineStatus, runsExactly, settled } from './scenario.ts'
+import { calls, engineStatus, runsExactly, settled } from '../harness/scenario.ts'
 
 t.test('forged packets change nothing and are counted', async (t) => {
   const [a, b] = await cluster(t)

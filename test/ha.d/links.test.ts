@@ -6,7 +6,7 @@ import { type Scope, uniqueName } from '../harness/cleanup.ts'
 import { cluster, type HaloNode } from '../harness/cluster.ts'
 import { netns, veth } from '../harness/netns.ts'
 import { until } from '../harness/wait.ts'
-import { calls, runsExactly, settled } from './scenario.ts'
+import { calls, runsExactly, settled } from '../harness/scenario.ts'
 
 const ip = (ns: string, ...args: string[]) => runOk(['ip', '-n', ns, ...args])
 const linkDown = (n: HaloNode, ifname: string) => ip(n.netns, 'link', 'set', ifname, 'down')

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { bin, cluster, type HaloNode } from '../harness/cluster.ts'
 import { until } from '../harness/wait.ts'
 import { inject, takeover } from './forge.ts'
-import { engineStatus, runsExactly, settled } from './scenario.ts'
+import { engineStatus, runsExactly, settled } from '../harness/scenario.ts'
 
 const etc = (n: HaloNode, file: string) => join(n.vm.dir, 'etc/ha.d', file)
 const reload = (n: HaloNode) => n.vm.exec([process.execPath, bin('halo-heartbeat'), '-r'])

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { run } from '../../lib/exec.ts'
 import { bin, cluster, type HaloNode } from '../harness/cluster.ts'
 import { until } from '../harness/wait.ts'
-import { calls, runsExactly, settled } from './scenario.ts'
+import { calls, runsExactly, settled } from '../harness/scenario.ts'
 
 /** hbtest fails this action of this resource on the node from now on. */
 const failing = (n: HaloNode, r: string, action: 'start' | 'stop') => writeFileSync(join(n.vm.dir, `var/lib/heartbeat/hbtest/${r}.fail-${action}`), '')

@@ -4,7 +4,7 @@ import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cluster } from '../harness/cluster.ts'
 import { until } from '../harness/wait.ts'
-import { runsExactly, settled } from './scenario.ts'
+import { runsExactly, settled } from '../harness/scenario.ts'
 
 t.test('hb_takeover from either node', async (t) => {
   const [a, b] = await cluster(t)

@@ -12,7 +12,8 @@ import { type HaloNode, cluster } from '../harness/cluster.ts'
 import { loopExt4 } from '../harness/loop.ts'
 import { mariadb } from '../harness/mariadb.ts'
 import { until } from '../harness/wait.ts'
-import { cleanLogs, powerCut, settled } from './mixed.ts'
+import { powerCut, settled } from '../harness/scenario.ts'
+import { cleanLogs } from './mixed.ts'
 
 const VIP = '10.251.0.100'
 /** haresources name → halo agent */

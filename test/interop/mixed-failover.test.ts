@@ -2,7 +2,8 @@
 // graceful shutdowns (halo-heartbeat -k, heartbeat -k) that hand the groups over without waiting deadtime.
 import t from 'tap'
 import { cluster } from '../harness/cluster.ts'
-import { cleanLogs, placed, powerCut, settled } from './mixed.ts'
+import { placed, powerCut, settled } from '../harness/scenario.ts'
+import { cleanLogs } from './mixed.ts'
 
 t.test('power cut of either node: the survivor takes the groups; the owner back gets them back', async (t) => {
   const [a, b] = await cluster(t, { kinds: ['halo', 'heartbeat'], auth: 'sha1', media: 'bcast' })

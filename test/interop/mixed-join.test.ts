@@ -2,7 +2,8 @@
 // and share the groups, over bcast and ucast, with each authkeys method.
 import t from 'tap'
 import { cluster } from '../harness/cluster.ts'
-import { cleanLogs, placed, settled } from './mixed.ts'
+import { placed, settled } from '../harness/scenario.ts'
+import { cleanLogs } from './mixed.ts'
 
 for (const [auth, media] of [['sha1', 'bcast'], ['md5', 'ucast'], ['crc', 'bcast']] as const) {
   t.test(`${auth} over ${media}, both starting together: each sees the other active and takes its own group`, async (t) => {

@@ -2,7 +2,8 @@
 // /usr/share/heartbeat/hb_standby script included; ucast; one node started after the other; halo restarting.
 import t from 'tap'
 import { cluster } from '../harness/cluster.ts'
-import { cleanLogs, placed, settled } from './mixed.ts'
+import { placed, settled } from '../harness/scenario.ts'
+import { cleanLogs } from './mixed.ts'
 
 t.test('hb_standby and hb_takeover from either node, over ucast', async (t) => {
   const [a, b] = await cluster(t, { kinds: ['halo', 'heartbeat'], auth: 'sha1', media: 'ucast' })

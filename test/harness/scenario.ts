@@ -1,16 +1,27 @@
-/** What the cluster scenario tests ask of their nodes: who runs what, settled states, the engine's status. */
+/**
+ * What cluster scenarios ask of their nodes, halo or Heartbeat alike: who runs which hbtest resource, the
+ * settled resource state, the engine's own status, and a power cut that takes the node's resources with it.
+ */
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ask, type EngineStatus } from '../../ha.d/control.ts'
-import type { HaloNode } from '../harness/cluster.ts'
-import { until } from '../harness/wait.ts'
+import type { HaloNode } from './cluster.ts'
+import { until } from './wait.ts'
+
+const RESOURCES = ['r1', 'r2', 'r3']
 
 /** The node runs exactly these of the hbtest resources r1 r2 r3. */
-export const runsExactly = (node: HaloNode, want: readonly string[]) => ['r1', 'r2', 'r3'].every((r) => node.running(r) === want.includes(r))
+export const runsExactly = (node: HaloNode, want: readonly string[]) => RESOURCES.every((r) => node.running(r) === want.includes(r))
+
+/** Waits until a runs `onA` and b runs the rest. */
+export async function placed(a: HaloNode, b: HaloNode, onA: readonly string[], ms = 20_000): Promise<void> {
+  const onB = RESOURCES.filter((r) => !onA.includes(r))
+  await until(`${onA.join(' ') || 'nothing'} on ${a.name}, ${onB.join(' ') || 'nothing'} on ${b.name}`, () => runsExactly(a, onA) && runsExactly(b, onB), ms)
+}
 
 /** Waits until `cl_status rscstatus` on the node says `rsc` (local, foreign, all, none). */
 export async function settled(node: HaloNode, rsc: string, ms = 20_000): Promise<void> {
-  await until(`${node.name}: rscstatus ${rsc}`, async () => (await node.cmd('cl_status', 'rscstatus')) === rsc, ms)
+  await until(`${node.name} (${node.kind}): rscstatus ${rsc}`, async () => (await node.cmd('cl_status', 'rscstatus')) === rsc, ms)
 }
 
 /** The engine's status as the control socket gives it, read from the host through the node's /run. */
