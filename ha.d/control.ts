@@ -3,9 +3,8 @@
  * engine: one JSON request and one JSON answer a line, over a root-only unix socket in the node's /run.
  * Scripts written for Heartbeat use its FIFO instead; the engine reads that too.
  */
-import { chmodSync, closeSync, constants, fstatSync, openSync, rmSync, statSync, writeSync } from 'node:fs'
-import { createConnection, createServer, Socket, type Server } from 'node:net'
-import { runOk } from '../lib/exec.ts'
+import { chmodSync, closeSync, constants, fstatSync, openSync, rmSync, writeSync } from 'node:fs'
+import { createConnection, createServer, type Server } from 'node:net'
 import { HaloError, errorMessage } from '../lib/errors.ts'
 
 export type ResourceSet = 'all' | 'foreign' | 'local'
@@ -122,18 +121,4 @@ export function writeFifo(fifo: string, fields: Record<string, string>): boolean
   } finally {
     closeSync(fd)
   }
-}
-
-/**
- * The engine's end of Heartbeat's FIFO, created (mode 600) when missing. Opened read-write and
- * non-blocking: it never sees end-of-file when a writer leaves, and reading it ties up no thread.
- */
-export async function openFifo(fifo: string): Promise<Socket> {
-  try {
-    if (!statSync(fifo).isFIFO()) throw new HaloError(1, `${fifo} exists and is not a FIFO; remove it`)
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
-    await runOk(['mkfifo', '-m', '600', fifo])
-  }
-  return new Socket({ fd: openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK), readable: true, writable: false })
 }

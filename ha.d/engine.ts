@@ -2,32 +2,27 @@
  * The heartbeat engine: one process that speaks Heartbeat 3.0.6's protocol on the ha.cf media, decides
  * who is alive (membership), who runs what (negotiation, resource manager), and serves the commands.
  *
- *   media ─arrival→ decode → verify → sequence (drop duplicates, ask for gaps, ack) → dispatch by t=
+ *   exchange (the wire: media, auth, sequence numbers) → dispatch by t=
  *   dispatch: status → membership;  starting/resource/ask_resources/hb_takeover/shutdone → negotiation;
- *             NS_rexmit → resend from the outbox;  reqnodes → repnodes
+ *             reqnodes → repnodes
  *   membership: up/dead → negotiation;  negotiation → resource manager (haresources groups)
- *
- * A packet that is malformed, not authentic, from a stranger or a replay is counted and dropped with a
- * debug line: nothing a peer sends can stop the engine.
  */
-import { readFileSync } from 'node:fs'
 import type { Server, Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { errorMessage } from '../lib/errors.ts'
 import type { Logger } from '../lib/log.ts'
-import { type Answer, type EngineStatus, type Request, openFifo, serveControl } from './control.ts'
+import { type Answer, type EngineStatus, type Request, serveControl } from './control.ts'
+import { Exchange, type Heard } from './exchange.ts'
+import { openFifo, readFifo } from './fifo.ts'
 import { Hooks } from './hooks.ts'
 import { loadOrCreateUuid, nextGeneration } from './identity.ts'
-import { Media, type Arrival, type Medium } from './media.ts'
+import type { Medium } from './media.ts'
 import { Membership } from './membership.ts'
 import { Negotiation } from './negotiation.ts'
 import { type PingNodeConfig, PingNodes } from './ping.ts'
 import { type Resource, ResourceManager, type ResourceManagerOptions } from './resources.ts'
 import { restartNeeded } from './settings.ts'
-import { Outbox, SeqTrack } from './sequence.ts'
-import { type AuthKeys, verify } from './wire/auth.ts'
-import { decode, encode } from './wire/codec.ts'
-import { type Sender, compose } from './wire/compose.ts'
+import type { AuthKeys } from './wire/auth.ts'
 import { Message } from './wire/message.ts'
 
 export const VERSION = '3.0.6 (halo 0.1.0)'
@@ -73,17 +68,7 @@ export interface EngineOptions {
   reloadConfig(): EngineConfig
 }
 
-/** Bad packets by reason, for the log and for tests. */
-export interface Counters {
-  malformed: number
-  unauthentic: number
-  strangers: number
-  replays: number
-  duplicates: number
-}
-
 export class Engine {
-  readonly counters: Counters = { malformed: 0, unauthentic: 0, strangers: 0, replays: 0, duplicates: 0 }
   private readonly peer: string
   private readonly membership: Membership
   private readonly negotiation: Negotiation
@@ -92,14 +77,9 @@ export class Engine {
   private readonly hooks: Hooks
   /** the peer is dead and no ping node answers: we gave everything up */
   private cutOff = false
-  private lastSend: Promise<void> = Promise.resolve()
-  private readonly outbox = new Outbox()
-  private readonly tracks = new Map<string, SeqTrack>()
-  private readonly peerUuid = new Map<string, Buffer>()
   /** a peer's generation that said shutdone: Heartbeat sends status for a second or two after it, which is no return */
   private readonly departed = new Map<string, number>()
-  private media?: Media
-  private sender!: Sender
+  private wire?: Exchange
   private control?: Server
   private fifo?: Socket
   private statusTimer?: NodeJS.Timeout
@@ -143,7 +123,7 @@ export class Engine {
     })
     this.membership.on('restart', (p) => {
       // a peer that restarted has lost whatever it ran: as Heartbeat, that is a death, then a join
-      this.tracks.get(p.name)?.stop()
+      this.wire?.forget(p.name)
       this.negotiation.peerDead()
     })
   }
@@ -152,15 +132,21 @@ export class Engine {
     const { cfg, opts } = this
     if (cfg.autoFailback === 'legacy') opts.log.warn('auto_failback legacy: halo treats it as "on"; set auto_failback on or off in ha.cf')
     const generation = nextGeneration(opts.stateDir)
-    this.sender = { node: cfg.node, uuid: loadOrCreateUuid(opts.stateDir), generation, ttl: cfg.nodes.length + cfg.hopfudge }
-    this.media = await Media.open(cfg.media)
-    this.media.on('arrival', (a) => this.arrive(a))
-    this.media.on('error', (e) => opts.log.err(`heartbeat medium: ${e.message}`))
+    this.wire = await Exchange.open(cfg.media, {
+      self: cfg.node,
+      peer: this.peer,
+      sender: { node: cfg.node, uuid: loadOrCreateUuid(opts.stateDir), generation, ttl: cfg.nodes.length + cfg.hopfudge },
+      log: opts.log,
+      auth: () => this.cfg.auth,
+      knownGeneration: (src) => this.membership.peers.get(src)?.generation ?? 0,
+      deliver: (h) => this.dispatch(h),
+      linkAlive: (h) => this.heardStatus(h),
+    })
     this.control = await serveControl(opts.controlSocket, (r) => this.handle(r))
     this.fifo = await openFifo(opts.fifo)
-    this.readFifo(this.fifo)
+    readFifo(this.fifo, (m) => this.fromFifo(m), (why) => opts.log.warn(`${opts.fifo}: ${why}`))
     this.startedAt = performance.now()
-    opts.log.info(`halo-heartbeat ${VERSION} starting on ${cfg.node} (generation ${generation}); media: ${this.media.links().join(', ')}`)
+    opts.log.info(`halo-heartbeat ${VERSION} starting on ${cfg.node} (generation ${generation}); media: ${this.wire.links().join(', ')}`)
     this.sendStatus()
     this.statusTimer = setInterval(() => this.sendStatus(), cfg.keepalive)
     this.membership.start()
@@ -168,23 +154,10 @@ export class Engine {
     if (!this.peer) this.checkCommUp()
   }
 
-  // ---- sending
+  // ---- messages
 
   private send(own: Message): void {
-    if (!this.media) return
-    const type = own.get('t') ?? ''
-    const sequenced = !type.startsWith('NS_')
-    const dest = own.get('dest')
-    const seq = sequenced ? this.outbox.next() : undefined
-    const msg = compose(own, this.sender, {
-      ts: Math.floor(Date.now() / 1000),
-      seq,
-      ld: sequenced ? loadavg() : undefined,
-      destuuid: dest ? this.peerUuid.get(dest) : undefined,
-    })
-    const bytes = encode(msg, this.cfg.auth.use)
-    if (seq !== undefined) this.outbox.keep(seq, bytes)
-    this.lastSend = this.media.send(bytes)
+    this.wire?.send(own)
   }
 
   private sendStatus(): void {
@@ -194,57 +167,12 @@ export class Engine {
     this.send(new Message().add('t', 'status').add('st', st).addNum('dt', dt).addNum('protocol', 1))
   }
 
-  // ---- receiving
-
-  private arrive(a: Arrival): void {
-    const decoded = decode(a.data)
-    if (decoded instanceof Error) return this.drop('malformed', `${a.from}: ${decoded.message}`)
-    const bad = verify(decoded, this.cfg.auth)
-    if (bad) return this.drop('unauthentic', `${a.from}: ${bad.message}`)
-    try {
-      this.dispatch(decoded.message, a)
-    } catch (e) {
-      // a field of the wrong shape (a binary seq, a non-hex hg) is the peer's fault, not a crash
-      this.drop('malformed', `${a.from}: ${errorMessage(e)}`)
-    }
-  }
-
-  private drop(why: keyof Counters, detail: string): void {
-    this.counters[why]++
-    this.opts.log.debug(`dropped a packet (${why}): ${detail}`)
-  }
-
-  private dispatch(msg: Message, a: Arrival): void {
-    const src = msg.get('src')
-    const type = msg.get('t')
-    if (src === this.cfg.node) return
-    if (!src || !type || src !== this.peer) return this.drop('strangers', `${a.from}: src=${src} t=${type}`)
-    const hg = msg.num('hg') ?? 0
-    const known = this.membership.peers.get(src)!
-    if (hg < known.generation) return this.drop('replays', `${src}: generation ${hg} < ${known.generation}`)
-    const uuid = msg.bytes('srcuuid')
-    if (uuid) this.peerUuid.set(src, uuid)
-    const seq = msg.num('seq')
-    if (seq !== undefined) {
-      const track = this.track(src)
-      if (track.arrived(hg, seq) === 'duplicate') {
-        // the same status on a second medium still proves that link alive
-        if (type === 'status' && seq === track.last) this.heardStatus(msg, src, hg, a.link)
-        return this.drop('duplicates', `${src} seq ${seq} t=${type}`)
-      }
-      if (track.shouldAck(seq)) this.send(new Message().add('t', 'NS_ackmsg').add('dest', src).addNum('ackseq', seq))
-    }
-    const dest = msg.get('dest')
-    if (dest !== undefined && dest !== this.cfg.node) return
-    this.opts.log.debug(`got t=${type} from ${src}${seq !== undefined ? ` seq ${seq}` : ''}`)
+  private dispatch(h: Heard): void {
+    const { msg, src, type } = h
     this.hooks.received(msg)
     switch (type) {
       case 'status':
-        return this.heardStatus(msg, src, hg, a.link)
-      case 'NS_rexmit':
-        return this.retransmit(src, msg)
-      case 'NS_nak_rexmit':
-        return this.track(src).forget(msg.num('firstseq') ?? 0, msg.num('lastseq') ?? msg.num('firstseq') ?? 0)
+        return this.heardStatus(h)
       case 'reqnodes':
         return this.send(new Message().add('dest', src).add('t', 'repnodes').add('nodelist', this.cfg.nodes.map((n) => `${n} `).join('')).add('delnodelist', ' '))
       case 'repnodes':
@@ -259,36 +187,16 @@ export class Engine {
         return this.negotiation.onTakeover(msg.get('rsc_hold'), this.peerAlive())
       case 'shutdone':
         this.opts.log.info(`node ${src} is shutting down: taking over at once`)
-        this.departed.set(src, hg)
+        this.departed.set(src, h.hg)
         this.negotiation.onShutdone()
         return this.membership.departed(src)
     }
   }
 
-  private heardStatus(msg: Message, src: string, hg: number, link: string): void {
+  private heardStatus({ msg, src, hg, link }: Heard): void {
     if (this.departed.get(src) === hg) return
     const dt = msg.num('dt') ?? this.cfg.deadtime
     this.membership.heard({ from: src, generation: hg, state: msg.get('st') ?? 'up', deadtime: dt, link })
-  }
-
-  private track(peer: string): SeqTrack {
-    let t = this.tracks.get(peer)
-    if (!t) {
-      t = new SeqTrack((gap) => this.send(new Message().add('t', 'NS_rexmit').add('dest', peer).addNum('firstseq', gap.first).addNum('lastseq', gap.last)))
-      this.tracks.set(peer, t)
-    }
-    return t
-  }
-
-  /** Resends what a peer missed, byte for byte; what is no longer kept gets a nak. */
-  private retransmit(peer: string, msg: Message): void {
-    const first = msg.num('firstseq') ?? 0
-    const last = Math.min(msg.num('lastseq') ?? first, first + 500)
-    for (let s = first; s <= last; s++) {
-      const bytes = this.outbox.get(s)
-      if (bytes) void this.media?.send(bytes)
-      else this.send(new Message().add('t', 'NS_nak_rexmit').add('dest', peer).addNum('firstseq', s))
-    }
   }
 
   // ---- membership
@@ -314,8 +222,7 @@ export class Engine {
   }
 
   private peerDead(name: string): void {
-    this.tracks.get(name)?.stop()
-    this.tracks.delete(name)
+    this.wire?.forget(name)
     if (!this.commUp) return this.checkCommUp()
     void this.afterDeath()
   }
@@ -416,30 +323,10 @@ export class Engine {
       const status = p.alive ? ('up' as const) : ('dead' as const)
       nodes.push({ name: p.name, type: 'ping' as const, status: p.alive ? 'ping' : 'dead', links: [{ iface: p.name, status }] })
     }
-    return { version: VERSION, node: this.cfg.node, nodes, drops: { ...this.counters }, resources: this.negotiation.resourceState(), parameters: this.cfg.parameters, pid: process.pid }
+    return { version: VERSION, node: this.cfg.node, nodes, drops: { ...this.wire?.counters }, resources: this.negotiation.resourceState(), parameters: this.cfg.parameters, pid: process.pid }
   }
 
-  /** Reads Heartbeat's FIFO: classic-form messages written by hb_standby/hb_takeover scripts. */
-  private readFifo(fifo: Socket): void {
-    let buf = ''
-    fifo.on('error', (e) => this.opts.log.err(`${this.opts.fifo}: ${e.message}`))
-    fifo.on('data', (d) => {
-      buf += d.toString('latin1')
-      let end: number
-      while ((end = buf.indexOf('<<<\n')) >= 0) {
-        const start = buf.lastIndexOf('>>>\n', end)
-        const text = start >= 0 ? buf.slice(start, end + 4) : ''
-        buf = buf.slice(end + 4)
-        const decoded = decode(Buffer.from(text, 'latin1'))
-        if (decoded instanceof Error) {
-          this.opts.log.warn(`${this.opts.fifo}: unreadable message: ${decoded.message}`)
-          continue
-        }
-        this.fromFifo(decoded.message)
-      }
-    })
-  }
-
+  /** What Heartbeat's own hb_standby and hb_takeover scripts wrote into its FIFO. */
   private fromFifo(msg: Message): void {
     const type = msg.get('t')
     const set = (msg.get('rsc_hold') ?? 'all') as 'all' | 'local' | 'foreign'
@@ -456,7 +343,7 @@ export class Engine {
       await this.negotiation.shutdown()
       this.opts.log.info(`resources given up in ${Math.round(performance.now() - t0)} ms; leaving the cluster`)
       // the peer takes over on the shutdone: close the sockets once it has left them (bounded)
-      await Promise.race([this.lastSend, sleep(SEND_FLUSH_MS, undefined, { ref: false })])
+      await Promise.race([this.wire?.flushed(), sleep(SEND_FLUSH_MS, undefined, { ref: false })])
       this.close()
     })()
     return this.stopping
@@ -468,18 +355,10 @@ export class Engine {
     this.membership.stop()
     this.negotiation.stop()
     this.pings.stop()
-    for (const t of this.tracks.values()) t.stop()
-    this.media?.close()
+    this.wire?.close()
     this.control?.close()
     this.fifo?.destroy()
     this.finish()
   }
 }
 
-function loadavg(): string {
-  try {
-    return readFileSync('/proc/loadavg', 'utf8').trim()
-  } catch {
-    return '0.00 0.00 0.00 1/1 1'
-  }
-}

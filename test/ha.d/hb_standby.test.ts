@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { run, runOk } from '../../lib/exec.ts'
-import { openFifo, serveControl, type Request } from '../../ha.d/control.ts'
+import { serveControl, type Request } from '../../ha.d/control.ts'
+import { openFifo } from '../../ha.d/fifo.ts'
 
 const bin = (name: string) => fileURLToPath(new URL(`../../dist/bin/${name}`, import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'halo-hbs-'))
