@@ -19,6 +19,13 @@ export async function placed(a: HaloNode, b: HaloNode, onA: readonly string[], m
   await until(`${onA.join(' ') || 'nothing'} on ${a.name}, ${onB.join(' ') || 'nothing'} on ${b.name}`, () => runsExactly(a, onA) && runsExactly(b, onB), ms)
 }
 
+/** Waits until each node runs its own group (r1 r2 on a, r3 on b) and both say so: the cluster at home. */
+export async function atHome(a: HaloNode, b: HaloNode, ms = 20_000): Promise<void> {
+  await placed(a, b, ['r1', 'r2'], ms)
+  await settled(a, 'local')
+  await settled(b, 'local')
+}
+
 /** Waits until `cl_status rscstatus` on the node says `rsc` (local, foreign, all, none). */
 export async function settled(node: HaloNode, rsc: string, ms = 20_000): Promise<void> {
   await until(`${node.name} (${node.kind}): rscstatus ${rsc}`, async () => (await node.cmd('cl_status', 'rscstatus')) === rsc, ms)

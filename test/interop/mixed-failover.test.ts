@@ -2,24 +2,20 @@
 // graceful shutdowns (halo-heartbeat -k, heartbeat -k) that hand the groups over without waiting deadtime.
 import t from 'tap'
 import { cluster } from '../harness/cluster.ts'
-import { placed, powerCut, settled } from '../harness/scenario.ts'
+import { atHome, placed, powerCut, settled } from '../harness/scenario.ts'
 import { cleanLogs } from './mixed.ts'
 
 t.test('power cut of either node: the survivor takes the groups; the owner back gets them back', async (t) => {
   const [a, b] = await cluster(t, { kinds: ['halo', 'heartbeat'], auth: 'sha1', media: 'bcast' })
   await Promise.all([a.boot(), b.boot()])
-  await placed(a, b, ['r1', 'r2'], 30_000)
-  await settled(a, 'local')
-  await settled(b, 'local')
+  await atHome(a, b, 30_000)
 
   await powerCut(a)
   await placed(a, b, [], 10_000)
   await settled(b, 'all')
   t.equal(await b.cmd('cl_status', 'nodestatus', 'nodea'), 'dead', 'the real node saw the halo node die')
   await a.boot()
-  await placed(a, b, ['r1', 'r2'], 20_000)
-  await settled(a, 'local')
-  await settled(b, 'local')
+  await atHome(a, b, 20_000)
   t.equal(await b.cmd('cl_status', 'nodestatus', 'nodea'), 'active', 'the real node accepts the halo node back without a manual step')
 
   await powerCut(b)
@@ -27,9 +23,7 @@ t.test('power cut of either node: the survivor takes the groups; the owner back 
   await settled(a, 'all')
   t.equal(await a.cmd('cl_status', 'nodestatus', 'nodeb'), 'dead', 'halo saw the real node die')
   await b.boot()
-  await placed(a, b, ['r1', 'r2'], 20_000)
-  await settled(a, 'local')
-  await settled(b, 'local')
+  await atHome(a, b, 20_000)
   cleanLogs(t, [a, b])
 })
 
@@ -37,9 +31,7 @@ t.test('graceful shutdown of either node hands its groups over at once', async (
   // deadtime 20 s: a handover within a few seconds can only come from the shutdown messages
   const [a, b] = await cluster(t, { kinds: ['heartbeat', 'halo'], auth: 'md5', media: 'bcast', keepalive: '500ms', warntime: '5', deadtime: '20', initdead: '20' })
   await Promise.all([a.boot(), b.boot()])
-  await placed(a, b, ['r1', 'r2'], 30_000)
-  await settled(a, 'local')
-  await settled(b, 'local')
+  await atHome(a, b, 30_000)
 
   let t0 = Date.now()
   await b.stop()

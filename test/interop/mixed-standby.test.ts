@@ -2,24 +2,20 @@
 // /usr/share/heartbeat/hb_standby script included; ucast; one node started after the other; halo restarting.
 import t from 'tap'
 import { cluster } from '../harness/cluster.ts'
-import { placed, settled } from '../harness/scenario.ts'
+import { atHome, placed, settled } from '../harness/scenario.ts'
 import { cleanLogs } from './mixed.ts'
 
 t.test('hb_standby and hb_takeover from either node, over ucast', async (t) => {
   const [a, b] = await cluster(t, { kinds: ['halo', 'heartbeat'], auth: 'sha1', media: 'ucast' })
   await Promise.all([a.boot(), b.boot()])
-  await placed(a, b, ['r1', 'r2'], 30_000)
-  await settled(a, 'local')
-  await settled(b, 'local')
+  await atHome(a, b, 30_000)
 
   await a.cmd('hb_standby')
   await placed(a, b, [], 15_000)
   await settled(b, 'all')
   // Heartbeat's own script on the real node gives the halo node its group back
   await b.cmd('hb_standby', 'foreign')
-  await placed(a, b, ['r1', 'r2'], 15_000)
-  await settled(b, 'local')
-  await settled(a, 'local')
+  await atHome(a, b, 15_000)
 
   await b.cmd('hb_standby')
   await placed(a, b, ['r1', 'r2', 'r3'], 15_000)
@@ -29,9 +25,7 @@ t.test('hb_standby and hb_takeover from either node, over ucast', async (t) => {
   await placed(a, b, [], 15_000)
   await settled(b, 'all')
   await a.cmd('hb_takeover', 'local')
-  await placed(a, b, ['r1', 'r2'], 15_000)
-  await settled(a, 'local')
-  await settled(b, 'local')
+  await atHome(a, b, 15_000)
 
   await a.cmd('hb_takeover', 'foreign')
   await placed(a, b, ['r1', 'r2', 'r3'], 15_000)
@@ -45,9 +39,7 @@ t.test('one after the other, then halo restarts: the real node accepts its new g
   await placed(a, b, ['r1', 'r2', 'r3'], 20_000)
   await settled(a, 'all')
   await b.boot()
-  await placed(a, b, ['r1', 'r2'], 20_000)
-  await settled(a, 'local')
-  await settled(b, 'local')
+  await atHome(a, b, 20_000)
 
   const generation = async () => Number((await b.vm.exec(['cat', '/var/lib/heartbeat/hb_generation'])).stdout)
   const before = await generation()
