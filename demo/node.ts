@@ -67,7 +67,8 @@ export class VirtualNode {
     const { name, netns, dir, addresses } = this.spec
     for (const [link, address] of Object.entries(addresses)) {
       await runOk(['ip', '-n', netns, 'addr', 'flush', 'dev', link])
-      await runOk(['ip', '-n', netns, 'addr', 'add', address, 'dev', link])
+      // with its broadcast address, as a machine's network setup gives it (Heartbeat's bcast sends there)
+      await runOk(['ip', '-n', netns, 'addr', 'add', address, 'brd', '+', 'dev', link])
       await runOk(['ip', '-n', netns, 'link', 'set', link, 'up'])
     }
     mkdirSync(dir, { recursive: true })
