@@ -5,7 +5,8 @@
  * agent mounts it on the active one); MariaDB with its datadir on it and the AggreGate-like server
  * installed on it; halo's engine on both nodes, halo-mon in the group. The example's files are used as
  * shipped, with only what a DRBD-less single machine must change (drbddisk dropped, /dev/drbd0 → the
- * loop device, hb_standby's path). Used by `halo demo`, the end-to-end test and bench/stack.ts.
+ * loop device, hb_standby's path). Used by `halo demo`, the end-to-end test and bench/stack.ts, which
+ * also builds it on the real Heartbeat 3.0.6 with the Debian packages' scripts (demo/stack-heartbeat.ts).
  */
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,8 +17,10 @@ import { account } from '../lib/users.ts'
 import { createLoopExt4, type LoopDisk } from '../test/harness/loop.ts'
 import { until } from '../lib/wait.ts'
 import { SCHEMA_SQL } from './client.ts'
+import { HEARTBEAT_PROGRAMS, startHeartbeat } from './heartbeat.ts'
 import { VirtualNode } from './node.ts'
 import { uniqueName, type Scope } from './scope.ts'
+import { HB_STANDBY, LINKSERV_INIT, MYSQL_INSTANCE, MYSQL_OCF_CONF, OCF_ENV, heartbeatResources } from './stack-heartbeat.ts'
 import { Watcher } from './watch.ts'
 
 export const VIP = '192.0.2.10'
@@ -36,11 +39,13 @@ export interface StackOptions {
   scope: Scope
   /** told each step as it starts */
   say?: (step: string) => void
+  /** which engine runs the nodes: halo's (the default), or the real Heartbeat 3.0.6 with its scripts */
+  engine?: 'halo' | 'heartbeat'
 }
 
 export interface Stack {
   nodes: readonly [VirtualNode, VirtualNode]
-  /** the folder of halo's programs */
+  /** the folder of halo's programs; on Heartbeat, of its programs by halo's names (cl_status, hb_standby…) */
   bin: string
   node(name: string): VirtualNode
   /** the client's network namespace */
@@ -66,6 +71,7 @@ export function exampleDir(bin: string): string {
 
 export async function buildStack(opts: StackOptions): Promise<Stack> {
   const { bin, scope } = opts
+  const heartbeat = opts.engine === 'heartbeat'
   const say = opts.say ?? (() => {})
   const example = exampleDir(bin)
   const root = mkdtempSync(join(tmpdir(), 'halo-stack-'))
@@ -92,7 +98,9 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
   const nodes = NODES.map(
     (n, i) => new VirtualNode({ name: n.name, netns: ns[i], dir: join(root, n.name), addresses: { eth0: n.eth0, eth1: n.eth1 } }, scope),
   ) as unknown as [VirtualNode, VirtualNode]
-  for (const node of nodes) writeNodeFiles(node.spec.dir, example, bin, disk.device)
+  for (const node of nodes) writeNodeFiles(node.spec.dir, example, bin, disk.device, heartbeat)
+  const programs = heartbeat ? heartbeatBin(root) : bin
+  const ocfEnv = heartbeat ? OCF_ENV(root) : {}
   const haLog = (node: VirtualNode) => join(node.spec.dir, 'var/log/ha-log')
   const watcher = new Watcher(
     nodes.map((node) => ({ node, haLog: haLog(node) })),
@@ -102,7 +110,7 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
 
   const stack: Stack = {
     nodes,
-    bin,
+    bin: programs,
     node: (name) => nodes.find((n) => n.name === name)!,
     client,
     disk,
@@ -112,6 +120,10 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
       await node.boot()
       // the environment systemd gives the unit, not the caller's: every agent the engine runs inherits it
       const env = { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, LANG: 'C.UTF-8' }
+      if (heartbeat) {
+        // Heartbeat's scripts must find its own cl_status first; halo's bin stays on PATH for halo-mon
+        return startHeartbeat(node, node.spec.dir, { ...env, PATH: `/usr/sbin:/usr/bin:/sbin:/bin:${bin}`, ...ocfEnv })
+      }
       spawnDetached(node.enter([process.execPath, join(bin, 'halo-heartbeat'), '-f']), { env })
       await until(`${node.name}'s engine to answer`, async () => (await node.exec([join(bin, 'cl_status'), 'hbstatus'])).code === 0, 15_000)
     },
@@ -119,7 +131,7 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
       await until(`${name} to run the whole group`, () => watcher.holder() === name, ms)
     },
     async cmd(node, program, ...args) {
-      return (await runOk(node.enter([join(bin, program), ...args]))).trim()
+      return (await runOk(node.enter([join(programs, program), ...args]))).trim()
     },
   }
 
@@ -164,8 +176,16 @@ async function prepareDisk(disk: LoopDisk, example: string, bin: string): Promis
   }
 }
 
+/** Heartbeat's programs by halo's names, in one folder: what the scenario runs as `stack.bin/cl_status` */
+function heartbeatBin(root: string): string {
+  const dir = join(root, 'heartbeat-bin')
+  mkdirSync(dir)
+  for (const [name, program] of Object.entries(HEARTBEAT_PROGRAMS)) symlinkSync(program, join(dir, name))
+  return dir
+}
+
 /** the example's files, made to fit this machine, in the node's own /etc/ha.d, /etc/mon, alert.d */
-function writeNodeFiles(dir: string, example: string, bin: string, device: string): void {
+function writeNodeFiles(dir: string, example: string, bin: string, device: string, heartbeat: boolean): void {
   const read = (f: string) => readFileSync(join(example, f), 'utf8')
   const put = (path: string, text: string, mode = 0o644) => {
     mkdirSync(dirname(join(dir, path)), { recursive: true })
@@ -173,10 +193,17 @@ function writeNodeFiles(dir: string, example: string, bin: string, device: strin
     chmodSync(join(dir, path), mode)
   }
   put('etc/ha.d/ha.cf', read('ha.cf'))
-  put('etc/ha.d/haresources', read('haresources').replaceAll('drbddisk::r0 ', '').replaceAll('/dev/drbd0', device))
+  const haresources = read('haresources').replaceAll('drbddisk::r0 ', '').replaceAll('/dev/drbd0', device)
+  put('etc/ha.d/haresources', heartbeat ? heartbeatResources(haresources) : haresources)
   put('etc/ha.d/authkeys', read('authkeys'), 0o600)
   put('etc/ha.d/resource.d/halo-mon', read('halo-mon'), 0o755)
-  for (const [name, agent] of Object.entries(AGENTS)) symlinkSync(join(bin, '../agents', agent), join(dir, 'etc/ha.d/resource.d', name))
+  if (heartbeat) {
+    // IPaddr and Filesystem come from the package's resource.d when heartbeat starts (startHeartbeat)
+    put(`etc/ha.d/conf/OCF/mysql/${MYSQL_INSTANCE}`, MYSQL_OCF_CONF)
+    put('etc/ha.d/resource.d/linkserv', LINKSERV_INIT, 0o755)
+  } else {
+    for (const [name, agent] of Object.entries(AGENTS)) symlinkSync(join(bin, '../agents', agent), join(dir, 'etc/ha.d/resource.d', name))
+  }
   put('etc/mon/mon.cf', read('mon.cf'))
-  put('usr/lib/mon/alert.d/ha-down.alert', read('ha-down.alert').replaceAll('/usr/lib/heartbeat/hb_standby', join(bin, 'hb_standby')), 0o755)
+  put('usr/lib/mon/alert.d/ha-down.alert', read('ha-down.alert').replaceAll('/usr/lib/heartbeat/hb_standby', heartbeat ? HB_STANDBY : join(bin, 'hb_standby')), 0o755)
 }

@@ -3,48 +3,20 @@
  * started, which of its programs answer halo's command names, and what in its log betrays a peer that
  * does not speak its protocol. See ../../../shared/reference/heartbeat-wire/README.md.
  */
-import { cpSync, lstatSync } from 'node:fs'
-import { join } from 'node:path'
-import { spawnDetached } from '../../lib/exec.ts'
+import { HEARTBEAT_PROGRAMS, startHeartbeat as startIn } from '../../demo/heartbeat.ts'
 import type { VirtualNode } from './node.ts'
-import { until } from './wait.ts'
 
-export const HEARTBEAT = '/usr/libexec/heartbeat/heartbeat'
-
-/** Heartbeat's programs by the names halo gives its own. */
-const programs: Record<string, string> = {
-  'halo-heartbeat': HEARTBEAT,
-  hb_standby: '/usr/share/heartbeat/hb_standby',
-  hb_takeover: '/usr/share/heartbeat/hb_takeover',
-  cl_status: '/usr/bin/cl_status',
-}
+export { HEARTBEAT } from '../../demo/heartbeat.ts'
 
 /** argv for halo's command `name` on a real Heartbeat node. */
 export function heartbeatCommand(name: string, args: readonly string[]): string[] {
-  const program = programs[name]
+  const program = HEARTBEAT_PROGRAMS[name]
   if (!program) throw new Error(`${name}: no such command on a Heartbeat node`)
   return [program, ...args]
 }
 
-/**
- * Starts heartbeat -f in a freshly booted node; resolves once its API answers cl_status. The node's own
- * /etc/ha.d gets what the package put in the real one (harc, shellfuncs, rc.d, the v1 resource scripts),
- * without overwriting the node's files, since ResourceManager and the rc.d hooks need them.
- */
-export async function startHeartbeat(vm: VirtualNode): Promise<void> {
-  const etc = join(vm.dir, 'etc/ha.d')
-  for (const item of ['harc', 'shellfuncs', 'rc.d', 'resource.d']) {
-    // links in the host's resource.d point at whatever is installed there, not at what the test runs
-    cpSync(join('/etc/ha.d', item), join(etc, item), { recursive: true, force: false, filter: (src) => !lstatSync(src).isSymbolicLink() })
-  }
-  await vm.exec(['mkdir', '-p', '/var/lib/heartbeat/cores/hacluster', '/var/lib/heartbeat/cores/root'])
-  await vm.exec(['chown', 'hacluster', '/var/lib/heartbeat/cores/hacluster'])
-  // its API sockets live in /run/heartbeat, which the daemon's clients (hacluster) must be able to enter
-  await vm.exec(['chown', 'hacluster:haclient', '/run/heartbeat'])
-  await vm.exec(['chmod', '750', '/run/heartbeat'])
-  spawnDetached(vm.enter([HEARTBEAT, '-f']))
-  await until(`${vm.name}'s heartbeat to answer`, async () => (await vm.exec(['cl_status', 'hbstatus'])).code === 0, 15_000)
-}
+/** Starts heartbeat -f in a freshly booted node (demo/heartbeat.ts); resolves once its API answers. */
+export const startHeartbeat = (vm: VirtualNode): Promise<void> => startIn(vm, vm.dir)
 
 /**
  * What in a Heartbeat log betrays a peer that does not speak its protocol: an authentication failure
