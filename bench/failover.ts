@@ -9,6 +9,7 @@ import { cluster, type HaloNode, type NodeKind } from '../test/harness/cluster.t
 import { powerCut } from '../test/harness/scenario.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { until } from '../lib/wait.ts'
+import { STARTUP_DT_WINDOW_MS } from '../ha.d/engine.ts'
 import { median } from './lib/measure.ts'
 import { type IdleCost, idleCost } from './failover/node-cost.ts'
 
@@ -19,7 +20,6 @@ const flag = (name: string, fallback: number) => {
 const runs = flag('runs', 10)
 const idleSeconds = flag('idle', 60)
 const DEADTIME_MS = 1000
-const STARTUP_WINDOW_MS = 6000
 const NAMES: Record<NodeKind, string> = { halo: 'halo', heartbeat: 'Heartbeat' }
 
 /** A scope for the harness without tap: its cleanups run when the pair is done. */
@@ -56,7 +56,7 @@ async function pair(kinds: readonly [NodeKind, NodeKind], cost?: (node: HaloNode
     for (let i = 0; i < runs; i++) {
       // both engines advertise deadtime + 2 s for their first 5 s (as Heartbeat): cut after that window,
       // at a random point of the keepalive interval, as a real failure comes
-      await sleep(Math.max(0, since + STARTUP_WINDOW_MS - Date.now()) + Math.random() * 200)
+      await sleep(Math.max(0, since + STARTUP_DT_WINDOW_MS + 500 - Date.now()) + Math.random() * 200)
       const cut = Date.now()
       await powerCut(a)
       await until(`${label}: nodeb takes the group`, () => both(b), 15_000)

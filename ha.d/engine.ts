@@ -28,7 +28,7 @@ import { Message } from './wire/message.ts'
 export const VERSION = '3.0.6 (halo 0.1.0)'
 /** Heartbeat advertises a longer deadtime for its first seconds, so a slow start is not a death. */
 const STARTUP_DT_EXTRA_MS = 2000
-const STARTUP_DT_WINDOW_MS = 5000
+export const STARTUP_DT_WINDOW_MS = 5000
 const REQNODES_RETRY_MS = 1000
 /** How long a shutdown waits for its last datagrams (the shutdone) to leave the sockets. */
 const SEND_FLUSH_MS = 1000
