@@ -88,7 +88,8 @@ export async function powerCut(stack: Stack, client: Client): Promise<Failover> 
   const to = stack.nodes.find((n) => n.name !== from)!.name
   const at = now()
   await stack.node(from).powerCut()
-  const served = await client.commitAfter(at)
+  // a commit the dying node acknowledged while the power went is no proof of service: count from its death
+  const served = await client.commitAfter(now())
   await stack.settled(to)
   return { from, to, at, served }
 }
