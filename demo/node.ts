@@ -1,6 +1,6 @@
 /**
- * A node of the demo cluster: its network namespace (made by the stack) plus private mount, UTS and PID
- * namespaces whose PID 1 is the small init below. Booting gives the node its host name, an empty /run and
+ * A virtual node, of the demo cluster and of the tests: its network namespace (made by the caller) plus
+ * private mount, UTS and PID namespaces whose PID 1 is the small init below. Booting gives the node its host name, an empty /run and
  * /srv, and its own copies of the directories heartbeat, MariaDB and mon write (DIR/<path> bound over
  * /<path>), so the two nodes share nothing but the data disk. A power cut kills PID 1 (every process of
  * the node dies with it) and takes the node's links down, as a machine without power answers nothing.
@@ -15,16 +15,23 @@ import { until } from '../lib/wait.ts'
 /** each node's own copy of these (DIR/etc/ha.d over /etc/ha.d…) */
 export const PRIVATE_DIRS = ['etc/ha.d', 'etc/mon', 'var/lib/heartbeat', 'var/lib/halo', 'var/lib/mon', 'var/log', 'usr/lib/mon/alert.d']
 
-// PID 1 of a node: a constant script; the node's name, directory and private paths come as arguments.
+// PID 1 of a node: a constant script; the node's name, directory, private paths and a command to start
+// (after --) come as arguments. It reaps orphans, as an init must.
 const INIT = `set -eu
 name=$1 dir=$2; shift 2
 hostname "$name"
 mount -t tmpfs -o mode=755 tmpfs /run
 mount -t tmpfs -o mode=755 tmpfs /srv
-mkdir -p /run/mysqld /run/halo /run/heartbeat /srv/ha
-chown mysql:mysql /run/mysqld
-for d in "$@"; do mkdir -p "$dir/$d" "/$d"; mount --bind "$dir/$d" "/$d"; done
+mkdir -p /run/mysqld /run/halo /run/heartbeat /run/resource-agents /srv/ha
+chown mysql:mysql /run/mysqld 2>/dev/null || true
+while [ $# -gt 0 ] && [ "$1" != -- ]; do mkdir -p "$dir/$1" "/$1"; mount --bind "$dir/$1" "/$1"; shift; done
+[ $# -gt 0 ] && shift
+# Heartbeat's ResourceManager (and halo's last resort) reboots a node whose stop failed: write it down
+printf '#!/bin/sh\\necho "reboot $*" >>%q/reboot.log\\n' "$dir" >"$dir/reboot"
+chmod 755 "$dir/reboot"
+for r in /usr/sbin/reboot /sbin/reboot; do [ -e "$r" ] && mount --bind "$dir/reboot" "$r"; done
 echo ready >"$dir/ready"
+if [ $# -gt 0 ]; then "$@" & fi
 while :; do wait -n 2>/dev/null || sleep 1; done`
 
 export interface NodeSpec {
@@ -32,8 +39,12 @@ export interface NodeSpec {
   netns: string
   /** the node's files on the host */
   dir: string
-  /** address/prefix on each link, e.g. { eth0: '10.0.0.1/24' } */
+  /** address/prefix on each link, e.g. { eth0: '10.0.0.1/24' }: set at every boot, gone at a power cut */
   addresses: Record<string, string>
+  /** the node's own copies of these (default PRIVATE_DIRS) */
+  privateDirs?: readonly string[]
+  /** a program its init starts once booted */
+  command?: readonly string[]
 }
 
 export class VirtualNode {
@@ -47,6 +58,11 @@ export class VirtualNode {
 
   get name(): string {
     return this.spec.name
+  }
+
+  /** the node's files on the host: DIR/etc/ha.d …, ready, reboot.log */
+  get dir(): string {
+    return this.spec.dir
   }
 
   /** argv that runs inside the node (all its namespaces) */
@@ -74,7 +90,8 @@ export class VirtualNode {
     mkdirSync(dir, { recursive: true })
     const ready = join(dir, 'ready')
     await run(['rm', '-f', ready])
-    const outer = spawnDetached(['ip', 'netns', 'exec', netns, 'unshare', '-m', '-u', '-p', '-f', '--mount-proc', 'bash', '-c', INIT, 'init', name, dir, ...PRIVATE_DIRS])
+    const privateDirs = this.spec.privateDirs ?? PRIVATE_DIRS
+    const outer = spawnDetached(['ip', 'netns', 'exec', netns, 'unshare', '-m', '-u', '-p', '-f', '--mount-proc', 'bash', '-c', INIT, 'init', name, dir, ...privateDirs, '--', ...(this.spec.command ?? [])])
     // `outer` is ip(8)'s pid, which execs unshare, which forks the init: PID 1 of the new namespace
     await until(`${name} to boot`, () => {
       this.pid = childOf(outer)
