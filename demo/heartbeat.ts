@@ -1,14 +1,15 @@
 /**
  * The real Heartbeat 3.0.6 (Debian's package) in a virtual node: how it is started and which of its
  * programs answer halo's command names. Shared by the interop tests (test/harness/heartbeat.ts) and the
- * stack's Heartbeat variant (demo/stack.ts), whose nodes are different classes with the same abilities.
+ * stack's Heartbeat variant (demo/stack.ts).
  */
 import { cpSync, lstatSync } from 'node:fs'
 import { join } from 'node:path'
-import { spawnDetached, type RunResult } from '../lib/exec.ts'
+import { spawnDetached } from '../lib/exec.ts'
 import { until } from '../lib/wait.ts'
+import type { VirtualNode } from './node.ts'
 
-export const HEARTBEAT = '/usr/libexec/heartbeat/heartbeat'
+const HEARTBEAT = '/usr/libexec/heartbeat/heartbeat'
 
 /** Heartbeat's programs by the names halo gives its own. */
 export const HEARTBEAT_PROGRAMS: Readonly<Record<string, string>> = {
@@ -18,21 +19,14 @@ export const HEARTBEAT_PROGRAMS: Readonly<Record<string, string>> = {
   cl_status: '/usr/bin/cl_status',
 }
 
-/** what startHeartbeat needs of a node: a name, and running programs inside it */
-export interface HeartbeatHost {
-  name: string
-  enter(argv: readonly string[]): string[]
-  exec(argv: readonly string[]): Promise<RunResult>
-}
-
 /**
- * Starts heartbeat -f in a freshly booted node whose files are in `dir` on the host; resolves once its
+ * Starts heartbeat -f in a freshly booted node; resolves once its
  * API answers cl_status. The node's own /etc/ha.d gets what the package put in the real one (harc,
  * shellfuncs, rc.d, the v1 resource scripts), without overwriting the node's files, since
  * ResourceManager and the rc.d hooks need them. `env` is the daemon's (and so every script's).
  */
-export async function startHeartbeat(vm: HeartbeatHost, dir: string, env?: NodeJS.ProcessEnv): Promise<void> {
-  const etc = join(dir, 'etc/ha.d')
+export async function startHeartbeat(vm: VirtualNode, env?: NodeJS.ProcessEnv): Promise<void> {
+  const etc = join(vm.dir, 'etc/ha.d')
   for (const item of ['harc', 'shellfuncs', 'rc.d', 'resource.d']) {
     // links in the host's resource.d point at whatever is installed there, not at what the node runs
     cpSync(join('/etc/ha.d', item), join(etc, item), { recursive: true, force: false, filter: (src) => !lstatSync(src).isSymbolicLink() })

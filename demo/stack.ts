@@ -122,7 +122,7 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
       const env = { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, LANG: 'C.UTF-8' }
       if (heartbeat) {
         // Heartbeat's scripts must find its own cl_status first; halo's bin stays on PATH for halo-mon
-        return startHeartbeat(node, node.spec.dir, { ...env, PATH: `/usr/sbin:/usr/bin:/sbin:/bin:${bin}`, ...ocfEnv })
+        return startHeartbeat(node, { ...env, PATH: `/usr/sbin:/usr/bin:/sbin:/bin:${bin}`, ...ocfEnv })
       }
       spawnDetached(node.enter([process.execPath, join(bin, 'halo-heartbeat'), '-f']), { env })
       await until(`${node.name}'s engine to answer`, async () => (await node.exec([join(bin, 'cl_status'), 'hbstatus'])).code === 0, 15_000)

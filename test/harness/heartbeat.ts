@@ -3,10 +3,9 @@
  * started, which of its programs answer halo's command names, and what in its log betrays a peer that
  * does not speak its protocol. See ../../../shared/reference/heartbeat-wire/README.md.
  */
-import { HEARTBEAT_PROGRAMS, startHeartbeat as startIn } from '../../demo/heartbeat.ts'
-import type { VirtualNode } from './node.ts'
+import { HEARTBEAT_PROGRAMS } from '../../demo/heartbeat.ts'
 
-export { HEARTBEAT } from '../../demo/heartbeat.ts'
+export { startHeartbeat } from '../../demo/heartbeat.ts'
 
 /** argv for halo's command `name` on a real Heartbeat node. */
 export function heartbeatCommand(name: string, args: readonly string[]): string[] {
@@ -14,9 +13,6 @@ export function heartbeatCommand(name: string, args: readonly string[]): string[
   if (!program) throw new Error(`${name}: no such command on a Heartbeat node`)
   return [program, ...args]
 }
-
-/** Starts heartbeat -f in a freshly booted node (demo/heartbeat.ts); resolves once its API answers. */
-export const startHeartbeat = (vm: VirtualNode): Promise<void> => startIn(vm, vm.dir)
 
 /**
  * What in a Heartbeat log betrays a peer that does not speak its protocol: an authentication failure
