@@ -77,6 +77,9 @@ export class Engine {
   private readonly hooks: Hooks
   /** the peer is dead and no ping node answers: we gave everything up */
   private cutOff = false
+  /** how many ping nodes the peer reaches, as its last num_ping_nodes said */
+  private peerPings?: number
+  private pingRetry?: NodeJS.Timeout
   /** a peer's generation that said shutdone: Heartbeat sends status for a second or two after it, which is no return */
   private readonly departed = new Map<string, number>()
   private wire?: Exchange
@@ -185,6 +188,9 @@ export class Engine {
         return this.negotiation.onAskResources(msg.get('rsc_hold'), msg.get('info'))
       case 'hb_takeover':
         return this.negotiation.onTakeover(msg.get('rsc_hold'), this.peerAlive())
+      case 'num_ping_nodes':
+        this.peerPings = msg.num('num_ping')
+        return this.comparePings()
       case 'shutdone':
         this.opts.log.info(`node ${src} is shutting down: taking over at once`)
         this.departed.set(src, h.hg)
@@ -211,6 +217,7 @@ export class Engine {
     this.cutOff = false
     this.sendReqnodes(name, 5)
     this.checkCommUp()
+    this.sendPingCount()
   }
 
   /** Heartbeat asks a node that joins for its node list; a real peer answers, and so do we. */
@@ -223,6 +230,7 @@ export class Engine {
 
   private peerDead(name: string): void {
     this.wire?.forget(name)
+    this.peerPings = undefined
     if (!this.commUp) return this.checkCommUp()
     void this.afterDeath()
   }
@@ -239,14 +247,40 @@ export class Engine {
     this.negotiation.isolated()
   }
 
-  /** While the peer is dead, losing every ping node means we are cut off; reaching one again, we take over. */
+  /**
+   * While the peer is dead, losing every ping node means we are cut off; reaching one again, we take over.
+   * While it lives, it is told how many we reach, and the worse connected node hands over.
+   */
   private pingsChanged(): void {
-    if (!this.commUp || this.peerAlive()) return
+    if (!this.commUp) return
+    if (this.peerAlive()) {
+      this.sendPingCount()
+      return this.comparePings()
+    }
     if (!this.pings.reachable()) return this.isolate()
     if (!this.cutOff) return
     this.cutOff = false
     this.opts.log.info('a ping node answers again: taking over from the dead peer')
     this.negotiation.peerDead()
+  }
+
+  /** ipfail's message: how many ping nodes we reach, once ours have had their time to answer. */
+  private sendPingCount(): void {
+    if (!this.pings.settled || !this.peerAlive()) return
+    this.send(new Message().add('t', 'num_ping_nodes').add('dest', this.peer).addNum('num_ping', this.pings.count()))
+  }
+
+  /** ipfail's rule: with both nodes up, the one that reaches fewer ping nodes gives the peer everything. */
+  private comparePings(): void {
+    clearTimeout(this.pingRetry)
+    const ours = this.pings.count()
+    const theirs = this.peerPings
+    if (!this.pings.settled || theirs === undefined || ours >= theirs || !this.peerAlive()) return
+    if (this.negotiation.resourceState() === 'none') return
+    const why = this.negotiation.requestStandby('all', true)
+    // in a transition: ask again once it has settled, as long as we are still the worse connected
+    if (why) this.pingRetry = setTimeout(() => this.comparePings(), 1000)
+    else this.opts.log.warn(`this node reaches ${ours} ping node(s), ${this.peer} reaches ${theirs}: giving it everything (as ipfail)`)
   }
 
   /** Communication is up once every peer has been heard from or declared dead (after initdead). */
@@ -355,6 +389,7 @@ export class Engine {
     this.membership.stop()
     this.negotiation.stop()
     this.pings.stop()
+    clearTimeout(this.pingRetry)
     this.wire?.close()
     this.control?.close()
     this.fifo?.destroy()

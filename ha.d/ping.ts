@@ -35,6 +35,9 @@ export class PingNodes extends EventEmitter<{ change: []; reply: [] }> {
   readonly nodes: PingNode[]
   private readonly children = new Set<Followed>()
   private stopped = false
+  private settleTimer?: NodeJS.Timeout
+  /** every ping node has had deadping to answer since start: until then a count of 0 means nothing */
+  settled = false
 
   constructor(
     config: readonly PingNodeConfig[],
@@ -53,8 +56,17 @@ export class PingNodes extends EventEmitter<{ change: []; reply: [] }> {
     return this.nodes.some((n) => n.alive)
   }
 
+  /** How many ping nodes answer (ipfail's num_ping). */
+  count(): number {
+    return this.nodes.filter((n) => n.alive).length
+  }
+
   start(): void {
     for (const node of this.nodes) for (const host of node.hosts) this.ping(node, host)
+    this.settleTimer = setTimeout(() => {
+      this.settled = true
+      this.emit('change')
+    }, this.opts.deadping)
   }
 
   private ping(node: PingNode, host: string): void {
@@ -109,6 +121,7 @@ export class PingNodes extends EventEmitter<{ change: []; reply: [] }> {
 
   stop(): void {
     this.stopped = true
+    clearTimeout(this.settleTimer)
     for (const n of this.nodes) clearTimeout(n.timer)
     for (const c of this.children) c.stop()
   }

@@ -23,6 +23,8 @@ export const NUMBER_BASE = {
   protocol: 10,
   firstseq: 10,
   lastseq: 10,
+  // ipfail's count of the ping nodes a node reaches
+  num_ping: 10,
 } as const
 export type NumberField = keyof typeof NUMBER_BASE
 

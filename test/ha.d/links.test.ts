@@ -76,3 +76,20 @@ t.test('every medium cut, and nodea cut from the ping node: only nodeb holds the
   t.match(a.haLog(), /cut off/)
   t.equal(await a.cmd('cl_status', 'nodestatus', '10.253.0.254'), 'dead')
 })
+
+t.test('both nodes up, nodea cut from the ping node: it hands everything to nodeb, as ipfail does', async (t) => {
+  const [a, b] = await cluster(t, { hacf: 'ping 10.253.0.254' })
+  await pingNode(t, [a, b])
+  await Promise.all([a.boot(), b.boot()])
+  await settled(a, 'local')
+  await settled(b, 'local')
+  await until('both reach the ping node', async () => (await a.cmd('cl_status', 'nodestatus', '10.253.0.254')) === 'ping' && (await b.cmd('cl_status', 'nodestatus', '10.253.0.254')) === 'ping', 5000)
+
+  await linkDown(a, 'eth1')
+  await until('nodeb runs everything and nodea nothing', () => runsExactly(b, ['r1', 'r2', 'r3']) && runsExactly(a, []), 15_000)
+  await settled(b, 'all')
+  await settled(a, 'none')
+  t.equal(await a.cmd('cl_status', 'nodestatus', 'nodeb'), 'active', 'no death: the heartbeat link is whole')
+  t.match(a.haLog(), /reaches 0 ping node\(s\), nodeb reaches 1: giving it everything/)
+  t.equal(calls(b, 'stop').length, 0, 'nodeb gave up nothing')
+})
