@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -41,6 +41,7 @@ t.test('a key file open to group or others is refused with chmod 600', async (t)
     t.throws(() => checkAuthKeysMode(file, mode), { message: /^\/etc\/ha\.d\/authkeys: .*run chmod 600 \/etc\/ha\.d\/authkeys$/ })
   }
   const dir = mkdtempSync(join(tmpdir(), 'halo-authkeys-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const path = join(dir, 'authkeys')
   writeFileSync(path, 'auth 1\n1 sha1 k\n')
   chmodSync(path, 0o644)
