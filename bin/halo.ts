@@ -4,6 +4,7 @@
  *                        machine: power cut, service failure, failback, told as they happen
  * demo-appserver and demo-client are the demo's own application server and client, run inside its nodes.
  */
+import { realpathSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { UsageError } from '../lib/errors.ts'
 import { runCli } from '../lib/cli.ts'
@@ -24,7 +25,8 @@ function help(): number {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
-  const bin = dirname(process.argv[1])
+  // /usr/bin/halo is a link: the programs and the example are beside the real file, in /usr/lib/halo
+  const bin = dirname(realpathSync(process.argv[1]))
   switch (command) {
     case 'demo': {
       if (rest.some((a) => a === '--help' || a === '-h')) return help()
