@@ -6,7 +6,7 @@ import { type Scope, uniqueName } from '../harness/cleanup.ts'
 import { cluster, type HaloNode } from '../harness/cluster.ts'
 import { netns, veth } from '../harness/netns.ts'
 import { until } from '../harness/wait.ts'
-import { calls, runsExactly, settled } from '../harness/scenario.ts'
+import { atHome, calls, runsExactly, settled } from '../harness/scenario.ts'
 
 const ip = (ns: string, ...args: string[]) => runOk(['ip', '-n', ns, ...args])
 const linkDown = (n: HaloNode, ifname: string) => ip(n.netns, 'link', 'set', ifname, 'down')
@@ -57,12 +57,17 @@ async function pingNode(t: Scope, nodes: readonly HaloNode[]): Promise<string> {
   return '10.253.0.254'
 }
 
-t.test('every medium cut, and nodea cut from the ping node: only nodeb holds the groups', async (t) => {
+/** Two nodes at home, each reaching the ping node over its own eth1. */
+async function pingCluster(t: Scope): Promise<[HaloNode, HaloNode]> {
   const [a, b] = await cluster(t, { hacf: 'ping 10.253.0.254' })
   await pingNode(t, [a, b])
   await Promise.all([a.boot(), b.boot()])
-  await settled(a, 'local')
-  await settled(b, 'local')
+  await atHome(a, b)
+  return [a, b]
+}
+
+t.test('every medium cut, and nodea cut from the ping node: only nodeb holds the groups', async (t) => {
+  const [a, b] = await pingCluster(t)
   await until('nodea reaches the ping node', async () => (await a.cmd('cl_status', 'nodestatus', '10.253.0.254')) === 'ping', 5000)
   t.equal(await a.cmd('cl_status', 'nodetype', '10.253.0.254'), 'ping')
   t.match(await a.cmd('cl_status', 'listnodes', '-p'), /^10\.253\.0\.254$/)
@@ -78,11 +83,7 @@ t.test('every medium cut, and nodea cut from the ping node: only nodeb holds the
 })
 
 t.test('both nodes up, nodea cut from the ping node: it hands everything to nodeb, as ipfail does', async (t) => {
-  const [a, b] = await cluster(t, { hacf: 'ping 10.253.0.254' })
-  await pingNode(t, [a, b])
-  await Promise.all([a.boot(), b.boot()])
-  await settled(a, 'local')
-  await settled(b, 'local')
+  const [a, b] = await pingCluster(t)
   await until('both reach the ping node', async () => (await a.cmd('cl_status', 'nodestatus', '10.253.0.254')) === 'ping' && (await b.cmd('cl_status', 'nodestatus', '10.253.0.254')) === 'ping', 5000)
 
   await linkDown(a, 'eth1')
