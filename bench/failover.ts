@@ -5,6 +5,7 @@
 // again → the group runs on it again). Then idle CPU and PSS of one node of each kind. Goals: PASS/FAIL.
 //   npm run bench:failover [-- --runs 10 --idle 60]
 // Needs root and `node build.ts halo-heartbeat cl_status hb_standby hb_takeover`.
+import { Scope } from '../demo/scope.ts'
 import { cluster, type HaloNode, type NodeKind } from '../test/harness/cluster.ts'
 import { powerCut } from '../test/harness/scenario.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -22,12 +23,6 @@ const idleSeconds = flag('idle', 60)
 const DEADTIME_MS = 1000
 const NAMES: Record<NodeKind, string> = { halo: 'halo', heartbeat: 'Heartbeat' }
 
-/** A scope for the harness without tap: its cleanups run when the pair is done. */
-function scope() {
-  const steps: (() => unknown)[] = []
-  return { teardown: (fn: () => unknown) => void steps.push(fn), async end() { for (const fn of steps.reverse()) await fn() } }
-}
-
 interface PairFigures {
   label: string
   first: number[]
@@ -44,7 +39,8 @@ const startedAfter = (n: HaloNode, name: string, since: number) => {
 }
 
 async function pair(kinds: readonly [NodeKind, NodeKind], cost?: (node: HaloNode) => Promise<void>): Promise<PairFigures> {
-  const s = scope()
+  // the harness's cleanups run when the pair is done
+  const s = new Scope()
   const label = `${NAMES[kinds[0]]} → ${NAMES[kinds[1]]}`
   const figures: PairFigures = { label, first: [], whole: [], failback: [] }
   try {
@@ -70,7 +66,7 @@ async function pair(kinds: readonly [NodeKind, NodeKind], cost?: (node: HaloNode
       process.stderr.write(`${label} #${i + 1}: failover ${figures.first.at(-1)!.toFixed(0)} / ${figures.whole.at(-1)!.toFixed(0)} ms, failback ${figures.failback.at(-1)!.toFixed(0)} ms\n`)
     }
   } finally {
-    await s.end()
+    s.close()
   }
   return figures
 }

@@ -8,7 +8,7 @@ import { isAlive } from '../../lib/process.ts'
 import { agentPath, crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { loopExt4, type LoopDisk } from '../harness/loop.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 
 
 const fs = (disk: LoopDisk, dir: string, more: Record<string, string> = {}) => ({ device: disk.device, directory: dir, fstype: 'ext4', ...more })

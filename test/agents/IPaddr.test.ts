@@ -8,7 +8,7 @@ import { crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
 import { capture } from '../harness/capture.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { inNetns, netns, veth } from '../harness/netns.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 
 interface Pair {
   node: string

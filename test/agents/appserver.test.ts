@@ -12,7 +12,7 @@ import { bundle } from '../../build.ts'
 import { crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { reapArgv } from '../harness/reap.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 
 const scratch = mkdtempSync(join(tmpdir(), 'halo-appserver-'))
 const fixture = join(scratch, 'appserver')

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { run } from '../../lib/exec.ts'
 import { agentPath, ocf, ocfTester } from '../harness/agent.ts'
 import { atEnd } from '../harness/cleanup.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 import { drbdPair, realDrbdConf, type DrbdNode } from '../drbd/pair.ts'
 
 

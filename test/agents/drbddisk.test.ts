@@ -3,7 +3,7 @@
 import t from 'tap'
 import { run } from '../../lib/exec.ts'
 import { ocfTester, v1 } from '../harness/agent.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 import { drbdPair, realDrbdConf, type DrbdNode } from '../drbd/pair.ts'
 
 

@@ -6,7 +6,7 @@ import { runOk } from '../../lib/exec.ts'
 import { isAlive, readPidFile } from '../../lib/process.ts'
 import { crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
 import { mariadb, type MariaDB } from '../harness/mariadb.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 
 
 const reason = (stderr: string) => /ocf-exit-reason:(.*)/.exec(stderr)?.[1] ?? ''

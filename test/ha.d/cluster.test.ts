@@ -2,7 +2,7 @@
 // Waits are bounded and event-driven: each awaits the hbtest files or cl_status, never a fixed sleep.
 import t from 'tap'
 import { cluster } from '../harness/cluster.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 import { runsExactly, settled } from '../harness/scenario.ts'
 
 t.test('both start together: each takes its own groups after the 10 s wait', async (t) => {

@@ -4,7 +4,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cluster, type HaloNode } from '../harness/cluster.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 import { calls, powerCut, runsExactly, settled } from '../harness/scenario.ts'
 
 const generation = (node: HaloNode) => Number(readFileSync(join(node.vm.dir, 'var/lib/heartbeat/hb_generation'), 'utf8'))

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { cluster } from '../harness/cluster.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 import { inject, lib, takeover } from './forge.ts'
 import { calls, engineStatus, runsExactly, settled } from '../harness/scenario.ts'
 

@@ -5,7 +5,7 @@ import { runOk } from '../../lib/exec.ts'
 import { type Scope, uniqueName } from '../harness/cleanup.ts'
 import { cluster, type HaloNode } from '../harness/cluster.ts'
 import { netns, veth } from '../harness/netns.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 import { atHome, calls, runsExactly, settled } from '../harness/scenario.ts'
 
 const ip = (ns: string, ...args: string[]) => runOk(['ip', '-n', ns, ...args])

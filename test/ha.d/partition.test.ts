@@ -5,7 +5,7 @@
 import t from 'tap'
 import { runOk } from '../../lib/exec.ts'
 import { cluster, type HaloNode } from '../harness/cluster.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 import { calls, runsExactly, settled } from '../harness/scenario.ts'
 
 const everywhere = (a: HaloNode, b: HaloNode) => runsExactly(a, ['r1', 'r2', 'r3']) && runsExactly(b, ['r1', 'r2', 'r3'])

@@ -3,7 +3,7 @@ import t from 'tap'
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { bin, cluster, type HaloNode } from '../harness/cluster.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 import { inject, takeover } from './forge.ts'
 import { engineStatus, runsExactly, settled } from '../harness/scenario.ts'
 

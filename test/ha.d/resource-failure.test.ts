@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { run } from '../../lib/exec.ts'
 import { bin, cluster, type HaloNode } from '../harness/cluster.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 import { calls, runsExactly, settled } from '../harness/scenario.ts'
 
 /** hbtest fails this action of this resource on the node from now on. */

@@ -3,7 +3,7 @@ import t from 'tap'
 import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cluster } from '../harness/cluster.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 import { runsExactly, settled } from '../harness/scenario.ts'
 
 t.test('hb_takeover from either node', async (t) => {

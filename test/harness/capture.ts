@@ -9,7 +9,7 @@ import type { Test } from 'tap'
 import { childProcess, runOk } from '../../lib/exec.ts'
 import { atEnd } from './cleanup.ts'
 import { inNetns } from './netns.ts'
-import { until } from './wait.ts'
+import { until } from '../../lib/wait.ts'
 
 export interface Capture {
   /** every packet so far, one decoded line each */

@@ -14,7 +14,7 @@ import { type Scope, atEnd } from './cleanup.ts'
 import { heartbeatCommand, startHeartbeat } from './heartbeat.ts'
 import { netns, veth } from './netns.ts'
 import { type VirtualNode, virtualNode } from './node.ts'
-import { until } from './wait.ts'
+import { until } from '../../lib/wait.ts'
 
 const repo = fileURLToPath(new URL('../../', import.meta.url))
 export const bin = (name: string) => join(repo, 'dist/bin', name)

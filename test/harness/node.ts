@@ -7,7 +7,6 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { VirtualNode } from '../../demo/node.ts'
-import { Scope as Undo } from '../../demo/scope.ts'
 import { type Scope, atEnd } from './cleanup.ts'
 import { netns } from './netns.ts'
 
@@ -32,9 +31,7 @@ export async function virtualNode(t: Scope, name: string, opts: NodeOptions = {}
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `halo-node-${name}-`))
   // a dir given by the caller outlives this boot (a reboot reuses it): the caller removes it
   if (!opts.dir) atEnd(t, ['rm', '-rf', dir])
-  const undo = new Undo()
-  t.teardown(() => undo.close())
-  const node = new VirtualNode({ name, netns: ns, dir, addresses: opts.addresses ?? {}, privateDirs: PRIVATE_DIRS, command: opts.command }, undo)
+  const node = new VirtualNode({ name, netns: ns, dir, addresses: opts.addresses ?? {}, privateDirs: PRIVATE_DIRS, command: opts.command }, t)
   await node.boot()
   // also when the test process is killed before its teardown
   atEnd(t, ['kill', '-9', String(node.pid)])

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ask, type EngineStatus } from '../../ha.d/control.ts'
 import type { HaloNode } from './cluster.ts'
-import { until } from './wait.ts'
+import { until } from '../../lib/wait.ts'
 
 const RESOURCES = ['r1', 'r2', 'r3']
 

@@ -11,7 +11,7 @@ import { agentPath, v1 } from '../harness/agent.ts'
 import { type HaloNode, cluster } from '../harness/cluster.ts'
 import { loopExt4 } from '../harness/loop.ts'
 import { mariadb } from '../harness/mariadb.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 import { powerCut, settled } from '../harness/scenario.ts'
 import { cleanLogs } from './mixed.ts'
 

@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:net'
 import t from 'tap'
 import { run } from '../../lib/exec.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 import { TestMon } from '../fixtures/mon/daemon.ts'
 
 function listen(port = 0): Promise<Server> {

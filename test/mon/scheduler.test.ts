@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 import { TestMon } from '../fixtures/mon/daemon.ts'
 
 t.test('interval 200ms: a check every 200 ms, not drifting with the monitor\'s run time', async (t) => {

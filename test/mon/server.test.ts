@@ -7,7 +7,7 @@ import t, { type Test } from 'tap'
 import { run } from '../../lib/exec.ts'
 import { serve } from '../../mon/server.ts'
 import { TestMon } from '../fixtures/mon/daemon.ts'
-import { until } from '../harness/wait.ts'
+import { until } from '../../lib/wait.ts'
 
 const moncmdPath = '/usr/bin/moncmd'
 
