@@ -9,7 +9,6 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { run, runOk, spawnDetached, type RunOptions, type RunResult } from '../lib/exec.ts'
 import { isAlive } from '../lib/process.ts'
-import type { Scope } from './scope.ts'
 import { until } from '../lib/wait.ts'
 
 /** each node's own copy of these (DIR/etc/ha.d over /etc/ha.d…) */
@@ -53,7 +52,8 @@ export class VirtualNode {
 
   constructor(
     readonly spec: NodeSpec,
-    private readonly scope: Scope,
+    /** where the power-off at the end is registered: the demo's Scope, or a test */
+    private readonly scope: { teardown(fn: () => void): void },
   ) {}
 
   get name(): string {
@@ -98,7 +98,7 @@ export class VirtualNode {
       return this.pid > 0 && existsSync(ready)
     }, 10_000)
     const pid = this.pid
-    this.scope.defer(() => kill(pid))
+    this.scope.teardown(() => kill(pid))
   }
 
   async powerCut(): Promise<void> {

@@ -30,7 +30,7 @@ export interface Client {
 export function startClient(stack: Stack, bin: string, scope: Scope, paceMs = 20): Client {
   const child = spawn('ip', inClient(stack, bin, 'write', String(paceMs)), { stdio: ['ignore', 'pipe', 'inherit'] })
   const stop = () => child.kill('SIGKILL')
-  scope.defer(stop)
+  scope.teardown(stop)
   const client: Client = {
     acked: new Map(),
     failures: 0,

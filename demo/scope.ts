@@ -10,8 +10,8 @@ type Step = readonly string[] | (() => void)
 export class Scope {
   private readonly steps: Step[] = []
 
-  /** registers an undo step; the last registered runs first */
-  defer(step: Step): void {
+  /** registers an undo step; the last registered runs first (tap's word, so the test harness takes a Scope too) */
+  teardown(step: Step): void {
     this.steps.push(step)
   }
 

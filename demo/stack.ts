@@ -75,7 +75,7 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
   const say = opts.say ?? (() => {})
   const example = exampleDir(bin)
   const root = mkdtempSync(join(tmpdir(), 'halo-stack-'))
-  scope.defer(['rm', '-rf', '--one-file-system', root])
+  scope.teardown(['rm', '-rf', '--one-file-system', root])
 
   say('network: node1 and node2 on a heartbeat link and a service network with a client')
   const ns = await Promise.all(['node1', 'node2', 'client'].map(() => netns(scope)))
@@ -92,7 +92,7 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
 
   say('data disk: a loop device with ext4 (standing in for DRBD), MariaDB and the application server on it')
   const disk = await createLoopExt4(512)
-  for (const step of [...disk.teardown].reverse()) scope.defer(step)
+  for (const step of [...disk.teardown].reverse()) scope.teardown(step)
   await prepareDisk(disk, example, bin)
 
   const nodes = NODES.map(
@@ -106,7 +106,7 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
     nodes.map((node) => ({ node, haLog: haLog(node) })),
     { vip: VIP, mountpoint: MOUNTPOINT, ports: { mysql: 3306, appserver: 6460, mon: 2583 } },
   )
-  scope.defer(() => watcher.stop())
+  scope.teardown(() => watcher.stop())
 
   const stack: Stack = {
     nodes,
@@ -146,7 +146,7 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
 async function netns(scope: Scope): Promise<string> {
   const name = uniqueName('halo')
   await runOk(['ip', 'netns', 'add', name])
-  scope.defer(['ip', 'netns', 'del', name])
+  scope.teardown(['ip', 'netns', 'del', name])
   await runOk(['ip', '-n', name, 'link', 'set', 'lo', 'up'])
   return name
 }
