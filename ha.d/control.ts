@@ -6,6 +6,7 @@
 import { chmodSync, closeSync, constants, fstatSync, openSync, rmSync, writeSync } from 'node:fs'
 import { createConnection, createServer, type Server } from 'node:net'
 import { HaloError, errorMessage } from '../lib/errors.ts'
+import type { FencingStatus } from './fencing.ts'
 
 export type ResourceSet = 'all' | 'foreign' | 'local'
 
@@ -30,6 +31,8 @@ export interface EngineStatus {
   drops?: Record<string, number>
   /** the engine's process id, for `halo-heartbeat -s` */
   pid?: number
+  /** the fence devices and the last fences, when fencing is configured */
+  fencing?: FencingStatus
 }
 
 export const controlSocket = (env: NodeJS.ProcessEnv = process.env): string => env.HALO_CONTROL ?? '/run/halo/heartbeat.sock'

@@ -13,6 +13,7 @@ import { errorMessage } from '../lib/errors.ts'
 import type { Logger } from '../lib/log.ts'
 import { type Answer, type EngineStatus, type Request, serveControl } from './control.ts'
 import { Exchange, type Heard } from './exchange.ts'
+import type { Fencing } from './fencing.ts'
 import { openFifo, readFifo } from './fifo.ts'
 import { Hooks } from './hooks.ts'
 import { loadOrCreateUuid, nextGeneration } from './identity.ts'
@@ -64,6 +65,8 @@ export interface EngineOptions {
   rcDir: string
   /** how a stop that keeps failing is retried and what is done then */
   stopFailure?: Pick<ResourceManagerOptions, 'stopTries' | 'stopRetryMs' | 'lastResort' | 'onGiveUp'>
+  /** the fence devices of ha.cf's stonith lines and fence.cf; without them nothing is fenced, as Heartbeat */
+  fencing?: Fencing
   /** reads ha.cf, haresources and authkeys again (halo-heartbeat -r); throws a ConfigError */
   reloadConfig(): EngineConfig
 }
@@ -82,6 +85,10 @@ export class Engine {
   private pingRetry?: NodeJS.Timeout
   /** a peer's generation that said shutdone: Heartbeat sends status for a second or two after it, which is no return */
   private readonly departed = new Map<string, number>()
+  /** the dead peer was fenced (or found powered off): what it held may be taken */
+  private peerFenced = false
+  /** a fence of the peer is under way */
+  private fencingPeer?: Promise<boolean>
   private wire?: Exchange
   private control?: Server
   private fifo?: Socket
@@ -154,6 +161,7 @@ export class Engine {
     this.statusTimer = setInterval(() => this.sendStatus(), cfg.keepalive)
     this.membership.start()
     this.pings.start()
+    this.opts.fencing?.startChecks()
     if (!this.peer) this.checkCommUp()
   }
 
@@ -215,6 +223,7 @@ export class Engine {
   private peerUp(name: string): void {
     this.opts.log.info(`node ${name} is up`)
     this.cutOff = false
+    this.peerFenced = false
     this.sendReqnodes(name, 5)
     this.checkCommUp()
     this.sendPingCount()
@@ -235,10 +244,48 @@ export class Engine {
     void this.afterDeath()
   }
 
-  /** With ping nodes, a death is acted on once we know whether we still reach the world (ipfail's rule). */
+  /**
+   * With ping nodes, a death is acted on once we know whether we still reach the world (ipfail's rule);
+   * with fencing, once the peer is fenced.
+   */
   private async afterDeath(): Promise<void> {
     if (this.pings.configured && !(await this.pings.fresh())) return this.isolate()
-    if (!this.peerAlive() && !this.cutOff) this.negotiation.peerDead()
+    if (this.peerAlive() || this.cutOff) return
+    if (!(await this.fenceDeadPeer())) return
+    if (!this.peerAlive() && !this.cutOff) this.negotiation.peerDead(this.peerFenced)
+  }
+
+  /**
+   * Heartbeat's rule: a dead peer that had not said it holds nothing is fenced before anything it held is
+   * taken. In a two-node race (every link cut, both alive) each sees the other dead: the node that serves
+   * fences at once, a node that serves nothing first lets it (the fence delay) unless the device says the
+   * peer's power is off; a tie goes to the first node of ha.cf. False when the peer came back meanwhile.
+   */
+  private fenceDeadPeer(): Promise<boolean> {
+    const fencing = this.opts.fencing
+    if (!fencing || this.peerFenced) return Promise.resolve(true)
+    if (!this.negotiation.peerNeedsFence()) return Promise.resolve(true)
+    this.fencingPeer ??= (async () => {
+      const wanted = () => !this.peerAlive() && this.stopping === undefined
+      if (!this.servesFirst()) {
+        if (await fencing.poweredOff(this.peer)) return true
+        this.opts.log.warn(`${this.peer} is dead and this node serves less: it lets ${this.peer} fence first for ${fencing.delay} ms (two-node race), then fences it`)
+        await sleep(fencing.delay, undefined, { ref: false })
+      }
+      return wanted() && (await fencing.fence(this.peer, wanted))
+    })().then((ok) => {
+      this.fencingPeer = undefined
+      if (ok && !this.peerAlive()) this.peerFenced = true
+      return this.peerFenced
+    })
+    return this.fencingPeer
+  }
+
+  /** Who fences at once in a race: the node that serves; when both or neither do, the first in ha.cf. */
+  private servesFirst(): boolean {
+    const we = this.negotiation.resourceState() !== 'none'
+    const they = this.negotiation.peerServes()
+    return we === they ? this.cfg.nodes[0] === this.cfg.node : we
   }
 
   private isolate(): void {
@@ -261,7 +308,7 @@ export class Engine {
     if (!this.cutOff) return
     this.cutOff = false
     this.opts.log.info('a ping node answers again: taking over from the dead peer')
-    this.negotiation.peerDead()
+    void this.afterDeath()
   }
 
   /** ipfail's message: how many ping nodes we reach, once ours have had their time to answer. */
@@ -283,13 +330,20 @@ export class Engine {
     else this.opts.log.warn(`this node reaches ${ours} ping node(s), ${this.peer} reaches ${theirs}: giving it everything (as ipfail)`)
   }
 
-  /** Communication is up once every peer has been heard from or declared dead (after initdead). */
+  /**
+   * Communication is up once every peer has been heard from or declared dead (after initdead). A peer never
+   * heard from is fenced first: it may be running everything behind a cut link.
+   */
   private checkCommUp(): void {
     if (this.commUp) return
     const peer = this.membership.peers.get(this.peer)
     if (peer && peer.state === 'init') return
-    this.commUp = true
     const alive = this.peerAlive()
+    if (!alive && this.opts.fencing && !this.peerFenced && this.negotiation.peerNeedsFence()) {
+      void this.fenceDeadPeer().then((fenced) => fenced && this.checkCommUp())
+      return
+    }
+    this.commUp = true
     this.opts.log.info(alive ? 'communication with the peer is up: negotiating resources' : `node ${this.peer || '(none)'} is not up: starting alone`)
     this.negotiation.commUp(alive)
   }
@@ -357,7 +411,7 @@ export class Engine {
       const status = p.alive ? ('up' as const) : ('dead' as const)
       nodes.push({ name: p.name, type: 'ping' as const, status: p.alive ? 'ping' : 'dead', links: [{ iface: p.name, status }] })
     }
-    return { version: VERSION, node: this.cfg.node, nodes, drops: { ...this.wire?.counters }, resources: this.negotiation.resourceState(), parameters: this.cfg.parameters, pid: process.pid }
+    return { version: VERSION, node: this.cfg.node, nodes, drops: { ...this.wire?.counters }, resources: this.negotiation.resourceState(), parameters: this.cfg.parameters, pid: process.pid, fencing: this.opts.fencing?.status() }
   }
 
   /** What Heartbeat's own hb_standby and hb_takeover scripts wrote into its FIFO. */
@@ -393,6 +447,7 @@ export class Engine {
     this.wire?.close()
     this.control?.close()
     this.fifo?.destroy()
+    this.opts.fencing?.close()
     this.finish()
   }
 }

@@ -155,17 +155,27 @@ export class Negotiation {
     })
   }
 
-  /** The peer is dead: fence (there is no STONITH, so only say so) and take everything it held. */
-  peerDead(): void {
+  /** Heartbeat's test: a dead peer that had said it holds nothing, and was stable, needs no fencing. */
+  peerNeedsFence(): boolean {
+    return !(this.otherHolds === 0 && this.otherStable)
+  }
+
+  /** The peer last said it holds a group. */
+  peerServes(): boolean {
+    return this.otherHolds !== 0
+  }
+
+  /** The peer is dead (and fenced, when `fenced`): say how it was fenced, and take everything it held. */
+  peerDead(fenced = false): void {
     clearTimeout(this.standbyTimer)
     this.standby = 'not'
     if (this.state === 'shutdown') return
     if (this.state !== 'stable') this.becomeStable()
     this.needsFailback = true
     // a peer that said it holds nothing (after its shutdone) needs no fencing
-    const unneeded = this.otherHolds === 0 && this.otherStable
-    this.io.send([['t', 'stonith'], ['node', this.io.peer], ['result', unneeded ? 'unneeded' : 'n_stnth']])
-    if (!unneeded) this.io.log.warn('No STONITH device configured: shared disks are not protected')
+    const unneeded = !this.peerNeedsFence()
+    this.io.send([['t', 'stonith'], ['node', this.io.peer], ['result', unneeded ? 'unneeded' : fenced ? 'OK' : 'n_stnth']])
+    if (!unneeded && !fenced) this.io.log.warn('No STONITH device configured: shared disks are not protected')
     this.otherHolds = 0
     this.otherStable = true
     this.healed = false

@@ -10,10 +10,14 @@ import { readHaresources } from '../lib/config/haresources.ts'
 import { ConfigError } from '../lib/errors.ts'
 import type { LogSinks } from '../lib/log.ts'
 import type { EngineConfig } from './engine.ts'
+import { readFenceCf } from './fence-cf.ts'
+import type { FencingConfig } from './fencing.ts'
 import type { Medium } from './media.ts'
 
 export interface Settings {
   config: EngineConfig
+  /** ha.cf's stonith lines and fence.cf, for Fencing.open (it runs the plugins to check them) */
+  fencing: FencingConfig
   logSinks: LogSinks
   /** what Heartbeat also warns about, as file:line text */
   warnings: string[]
@@ -46,7 +50,15 @@ export function loadSettings(confDir: string, uname = hostname()): Settings {
     debugFile: logging.debugfile,
     debug: hacf.debug > 0,
   }
-  return { config, logSinks, warnings: hacf.warnings.map((w) => `${hacf.file}:${w.line}: ${w.text}`) }
+  const fencing: FencingConfig = {
+    node: hacf.localNode,
+    nodes: hacf.nodes,
+    hacfFile: hacf.file,
+    stonith: hacf.stonith,
+    fenceCf: readFenceCf(join(confDir, 'fence.cf'), hacf.nodes),
+    deadtime: hacf.deadtime,
+  }
+  return { config, fencing, logSinks, warnings: hacf.warnings.map((w) => `${hacf.file}:${w.line}: ${w.text}`) }
 }
 
 /** What changed between two readings of the files that only a restart applies (reload applies the keys; `parameters` mirrors the rest). */

@@ -8,7 +8,7 @@
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { HaloError, UsageError } from '../../lib/errors.ts'
+import { HaloError, UsageError, errorMessage } from '../../lib/errors.ts'
 import { spawnDetached } from '../../lib/exec.ts'
 import { runCli } from '../../lib/cli.ts'
 import { Logger } from '../../lib/log.ts'
@@ -16,6 +16,7 @@ import { waitForExit } from '../../lib/process.ts'
 import { haCfTime, parseDuration } from '../../lib/time.ts'
 import { ask, controlSocket, legacyFifo } from '../control.ts'
 import { Engine, VERSION, type EngineOptions } from '../engine.ts'
+import { Fencing } from '../fencing.ts'
 import type { LastResort } from '../resources.ts'
 import { loadSettings } from '../settings.ts'
 
@@ -117,11 +118,17 @@ function stopFailure(env: NodeJS.ProcessEnv, exit: (why: string) => void): Engin
 async function run(flags: Flags): Promise<number> {
   // the exit last resort: gone at once, without a shutdone, so the peer takes over after deadtime as after a crash
   const onStopFailure = stopFailure(process.env, () => void log.close().finally(() => process.exit(1)))
-  const { config, logSinks, warnings } = loadSettings(flags.confDir)
+  const { config, fencing: fencingConfig, logSinks, warnings } = loadSettings(flags.confDir)
   const node = config.node
   const log = new Logger({ ...logSinks, debug: flags.debug || logSinks.debug })
   for (const w of warnings) log.warn(w)
   if (await ask({ op: 'status' })) throw new HaloError(1, 'halo-heartbeat is already running')
+  // a wrong stonith line stops the start, as in Heartbeat: said in the log too, where the admin looks
+  const fencing = await Fencing.open(fencingConfig, log).catch(async (e: unknown) => {
+    log.err(errorMessage(e))
+    await log.close()
+    throw e
+  })
   const env: NodeJS.ProcessEnv = { ...process.env, HA_CURHOST: node, HA_RESOURCEDIR: `${flags.confDir}/resource.d` }
   for (const [k, v] of Object.entries(config.parameters)) env[`HA_${k}`] = v
   if (logSinks.file) env.HA_LOGFILE = logSinks.file
@@ -136,6 +143,7 @@ async function run(flags: Flags): Promise<number> {
     scriptDirs: [`${flags.confDir}/resource.d`, '/etc/init.d'],
     rcDir: `${flags.confDir}/rc.d`,
     stopFailure: onStopFailure,
+    fencing,
     reloadConfig: () => loadSettings(flags.confDir).config,
   })
   const leave = () => void engine.shutdown()

@@ -226,6 +226,8 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
     } else {
       if (words.length < 2) fail(no, 'stonith_host needs a host (or *), a type and its parameters: stonith_host * baytech 10.0.0.3 login secret')
       cf.stonith.push({ host: words[0].toLowerCase(), type: words[1], params: words.slice(2), line: no })
+      // its parameters hold the device's password: HA_stonith_host and `cl_status hbparameter` show the rest
+      parameters.set(name, `${words[0]} ${words[1]} ****`)
     }
   }
 

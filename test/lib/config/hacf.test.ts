@@ -69,6 +69,7 @@ t.test('the other directives', async (t) => {
   t.match(c.respawn, [{ user: 'hacluster', argv: ['/usr/lib/heartbeat/ipfail', '-x'], failfast: false }])
   t.match(c.apiauth, [{ client: 'ipfail', uids: ['hacluster', 'root'], gids: ['haclient'] }])
   t.match(c.stonith, [{ host: '*', type: 'null', params: ['nodeb'] }])
+  t.equal(c.parameters.get('stonith_host'), '* null ****', "a device's parameters (its password) are not exported to scripts")
   t.same([...c.env], [['HA_FOO', 'bar']])
   t.match(c, { autoFailback: 'off', hopfudge: 2, realtime: false, msgfmt: 'netstring', debug: 1, watchdog: '/dev/watchdog' })
   t.equal(cf(`nice_failback on\n${base}`).autoFailback, 'off')
