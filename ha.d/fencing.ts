@@ -4,7 +4,7 @@
  * until one confirms; when none does, all are tried again every 5 s, for as long as the caller still wants
  * the node fenced. Every attempt is logged and kept (target, device, action, duration, result).
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -75,6 +75,8 @@ export class Fencing {
       }
       for (const line of cfg.fenceCf?.devices ?? []) devices.push(FenceAgent.open(line, cfg.fenceCf!.file))
       const fencing = new Fencing(devices, cfg.fenceCf?.delay ?? cfg.deadtime, secretDir, log)
+      const open = statSync(cfg.hacfFile).mode & 0o077
+      if (open && cfg.stonith.some((s) => s.params.length > 0)) log.warn(`${cfg.hacfFile}: its stonith_host lines hold passwords but others can read it: chmod 600 ${cfg.hacfFile}`)
       for (const peer of cfg.nodes.filter((n) => n !== cfg.node)) {
         if (!devices.some((d) => d.targets.includes(peer))) log.warn(`fencing is configured but no device of this node fences ${peer}: ${peer} will never be taken over from after a death`)
       }

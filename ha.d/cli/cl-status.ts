@@ -18,7 +18,8 @@ nodeweight <node-name>
 nodesite <node-name>
 nodetype <node-name>
 rscstatus [-v]
-hbparameter -p <parameter-name>`
+hbparameter -p <parameter-name>
+fencestatus [-v]            (halo: the fence devices and the last fences)`
 
 type Out = (line: string) => void
 
@@ -37,7 +38,7 @@ export async function clStatus(argv: readonly string[], out: Out): Promise<numbe
   }
   const verbose = rest.includes('-v')
   const words = rest.filter((a) => !a.startsWith('-'))
-  const known = ['clientstatus', 'hblinkstatus', 'hbstatus', 'listnodes', 'listhblinks', 'nodestatus', 'nodeweight', 'nodesite', 'nodetype', 'rscstatus', 'hbparameter']
+  const known = ['clientstatus', 'hblinkstatus', 'hbstatus', 'listnodes', 'listhblinks', 'nodestatus', 'nodeweight', 'nodesite', 'nodetype', 'rscstatus', 'hbparameter', 'fencestatus']
   if (!known.includes(sub)) throw new HaloError(11, `${sub}: invalid sub-command.`)
 
   const status = await engineStatus()
@@ -105,6 +106,9 @@ export async function clStatus(argv: readonly string[], out: Out): Promise<numbe
       out(verbose ? `Heartbeat parameter ${name}'s value: ${value}` : value)
       return 0
     }
+    case 'fencestatus':
+      fenceStatus(status, verbose, out)
+      return 0
   }
   return 1
 }
@@ -119,4 +123,15 @@ function listNodes(status: EngineStatus, opts: readonly string[], out: Out): voi
     out(`${n.name}\t${n.status}\t(nodetype: ${n.type})`)
     for (const l of n.links) out(`\t${l.iface}\t${l.status}`)
   }
+}
+
+/** One line a fence, newest last: `2026-12-03T15:00:01.123Z nodeb reset external/ipmi (ha.cf:12) ok 1153 ms`. */
+function fenceStatus(status: EngineStatus, verbose: boolean, out: Out): void {
+  const f = status.fencing
+  if (!f) return out('fencing: none configured')
+  if (verbose) {
+    out(`fencing: delay ${f.delay} ms for a node that serves nothing`)
+    for (const d of f.devices) out(`device ${d.type} (${d.where}): ${d.action} of ${d.targets.join(' ')}; ${d.answers === undefined ? 'not checked yet' : d.answers ? 'answers' : 'does not answer'}`)
+  }
+  for (const r of f.history) out(`${r.at} ${r.target} ${r.action} ${r.device}${r.where ? ` (${r.where})` : ''} ${r.ok ? 'ok' : 'failed'} ${r.ms} ms${r.said && verbose ? `: ${r.said}` : ''}`)
 }
