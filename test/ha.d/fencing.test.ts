@@ -1,0 +1,162 @@
+// Fencing with real BMCs: each virtual node has an ipmi_sim whose power off is that node's power cut, driven
+// by cluster-glue's external/ipmi (Heartbeat's stonith_host lines) or fence-agents' fence_ipmilan (fence.cf).
+// Exactly one node holds the group whatever fails: a power cut, a frozen node, every link cut, a BMC out of
+// reach, both nodes booting cut off.
+import t from 'tap'
+import { existsSync, readFileSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { until } from '../../lib/wait.ts'
+import { cluster, type HaloNode } from '../harness/cluster.ts'
+import { cutBmcs, cutHeartbeat, fenceWith, fences, nowNs, switchesSince, watchTwoWriters } from '../harness/fencing.ts'
+import { powerCut, runsExactly, settled } from '../harness/scenario.ts'
+
+const ACTIVE_PASSIVE = 'nodea hbtest::r1 hbtest::r2\n'
+const VIP = '10.251.0.100'
+const ipaddr = fileURLToPath(new URL('../../dist/agents/IPaddr', import.meta.url))
+
+/** The node has the VIP as one of its own addresses (read from its network namespace's routing table). */
+function holdsVip(n: HaloNode): boolean {
+  const pid = n.vm.pid
+  if (!(pid > 0)) return false
+  try {
+    const trie = readFileSync(`/proc/${pid}/net/fib_trie`, 'utf8')
+    return new RegExp(`\\|-- ${VIP.replaceAll('.', '\\.')}\\n\\s+/32 host LOCAL`).test(trie)
+  } catch {
+    return false
+  }
+}
+
+t.test('power cut of the active node: the BMC says it is off, then the peer takes over', async (t) => {
+  const [a, b] = await cluster(t, { bmc: true, haresources: ACTIVE_PASSIVE })
+  fenceWith([a, b], 'external/ipmi')
+  await Promise.all([a.boot(), b.boot()])
+  await settled(a, 'local')
+  await settled(b, 'local')
+  const cut = nowNs()
+  await powerCut(a)
+  await until('nodeb takes r1 r2', () => runsExactly(b, ['r1', 'r2']), 20_000)
+  const [fence] = await fences(b)
+  t.match(fence, { target: 'nodea', device: 'external/ipmi', ok: true }, 'nodeb asked nodea\'s BMC, which confirmed')
+  const r1 = b.hbtestLog().find((e) => e.name === 'r1' && e.action === 'start' && e.ns >= cut)!
+  t.ok(Date.parse(fence.at) * 1e6 <= Number(r1.ns), 'the group started after the confirmation')
+  t.match(b.haLog(), /nodea is powered off, as external\/ipmi \(.*ha\.cf:\d+\) says/)
+  t.same(switchesSince(a, cut), ['off'], 'nodea stays off: a reset would power it on')
+})
+
+t.test('frozen active node: the peer powers it off before taking over; never two holders', async (t) => {
+  const [a, b] = await cluster(t, { bmc: true, haresources: `nodea IPaddr::${VIP}/24/eth0 hbtest::r1\n` })
+  for (const n of [a, b]) symlinkSync(ipaddr, join(n.dir, 'etc/ha.d/resource.d/IPaddr'))
+  fenceWith([a, b], 'fence_ipmilan', { options: 'power_wait=0' })
+  await Promise.all([a.boot(), b.boot()])
+  await settled(a, 'local')
+  await settled(b, 'local')
+  t.ok(holdsVip(a) && a.running('r1'), 'nodea holds the VIP and r1')
+  const watch = watchTwoWriters(a, b, (n) => holdsVip(n) || n.running('r1'))
+  const frozen = nowNs()
+  await a.freeze()
+  // 3 × deadtime: the peer must have powered it off long before the thaw
+  await until('nodeb takes the VIP and r1', () => holdsVip(b) && b.running('r1'), 3000)
+  await a.thaw()
+  t.match(switchesSince(a, frozen), ['off', 'on'], "nodea was powered off by its BMC (fence_ipmilan's reboot)")
+  const [fence] = await fences(b)
+  t.match(fence, { target: 'nodea', device: 'fence_ipmilan', action: 'reboot', ok: true })
+  // the rebooted nodea joins and gets its group back (auto_failback on)
+  await until('nodea back with its group', () => holdsVip(a) && a.running('r1') && !holdsVip(b), 30_000)
+  const { samples, both } = watch.stop()
+  t.ok(samples > 300, `${samples} samples`)
+  t.equal(both, 0, 'in no 10 ms sample did both nodes hold the VIP or r1')
+})
+
+t.test('every heartbeat link cut, ten times: the node that serves survives, the other is fenced', async (t) => {
+  const [a, b] = await cluster(t, { bmc: true, haresources: ACTIVE_PASSIVE })
+  fenceWith([a, b], 'external/ipmi')
+  await Promise.all([a.boot(), b.boot()])
+  for (let i = 1; i <= 10; i++) {
+    await settled(a, 'local')
+    await settled(b, 'local')
+    const since = nowNs()
+    const healA = await cutHeartbeat(t, a)
+    const healB = await cutHeartbeat(t, b)
+    await until(`#${i}: nodeb fenced`, () => switchesSince(b, since).includes('off'), 15_000)
+    await settled(a, 'all')
+    // heal before the rebooted nodeb's initdead, so it joins instead of fencing back
+    await healA()
+    await healB()
+    t.same(switchesSince(a, since), [], `#${i}: nodea, which served, was never powered off`)
+    t.ok(runsExactly(a, ['r1', 'r2']), `#${i}: nodea runs the group`)
+    t.ok(runsExactly(b, []), `#${i}: nodeb runs nothing`)
+    await until(`#${i}: nodeb back`, async () => (await a.cmd('cl_status', 'nodestatus', 'nodeb')) === 'active', 20_000)
+  }
+  t.equal((await fences(a)).filter((f) => f.ok && f.target === 'nodeb').length, 10, 'ten fences of nodeb, by nodea')
+})
+
+t.test('active/active, every link cut: one survivor (the first node of ha.cf) runs both groups', async (t) => {
+  const [a, b] = await cluster(t, { bmc: true })
+  fenceWith([a, b], 'external/ipmi')
+  await Promise.all([a.boot(), b.boot()])
+  await settled(a, 'local')
+  await settled(b, 'local')
+  const since = nowNs()
+  await cutHeartbeat(t, a)
+  await cutHeartbeat(t, b)
+  await until('nodeb fenced', () => switchesSince(b, since).includes('off'), 15_000)
+  await until('nodea runs r1 r2 r3', () => runsExactly(a, ['r1', 'r2', 'r3']), 15_000)
+  t.same(switchesSince(a, since), [], 'nodea was never powered off')
+  t.match(b.haLog(), /serves less|lets nodea fence first/)
+})
+
+t.test('BMC out of reach: no takeover, a retry every 5 s; when it answers, fence and takeover', async (t) => {
+  const [a, b] = await cluster(t, { bmc: true, haresources: ACTIVE_PASSIVE })
+  fenceWith([a, b], 'fence_ipmilan', { options: 'power_wait=0 login_timeout=1 power_timeout=2 retry_on=1' })
+  await Promise.all([a.boot(), b.boot()])
+  await settled(a, 'local')
+  await settled(b, 'local')
+  const reachBmc = await cutBmcs(t, b)
+  await a.freeze()
+  await until('two failed rounds on nodeb', () => (b.haLog().match(/nodea is not fenced .*trying again in 5 s/g) ?? []).length >= 2, 60_000)
+  t.ok(runsExactly(b, []), 'nodeb took nothing')
+  const tries = [...b.haLog().matchAll(/^(\S+ \S+).*nodea is not fenced/gm)]
+  t.ok(tries.length >= 2)
+  await reachBmc()
+  await until('nodeb takes r1 r2 once the BMC answers', () => runsExactly(b, ['r1', 'r2']), 30_000)
+  await a.thaw()
+  t.match((await fences(b)).at(-1), { target: 'nodea', ok: true })
+  t.ok((await fences(b)).some((f) => !f.ok), 'the failed attempts are in the history')
+})
+
+t.test('both nodes booted with the links down: the first node fences the other, never both run', async (t) => {
+  const [a, b] = await cluster(t, { bmc: true, haresources: ACTIVE_PASSIVE })
+  fenceWith([a, b], 'external/ipmi')
+  await cutHeartbeat(t, a)
+  const healB = await cutHeartbeat(t, b)
+  const since = nowNs()
+  const watch = watchTwoWriters(a, b, (n) => n.running('r1'))
+  await Promise.all([a.boot(), b.boot()])
+  await until('nodeb fenced', () => switchesSince(b, since).includes('off'), 20_000)
+  await until('nodea runs the group', () => runsExactly(a, ['r1', 'r2']), 20_000)
+  t.notOk(switchesSince(a, since).includes('off'), 'nodea was not powered off')
+  t.equal(watch.stop().both, 0, 'never both running r1')
+  // the rebooted nodeb, still cut off, takes nothing before initdead and a fence of its own
+  t.ok(runsExactly(b, []))
+  await healB()
+})
+
+t.test('the log says who was fenced, how, how long it took; the password is nowhere', async (t) => {
+  const [a, b] = await cluster(t, { bmc: true, haresources: ACTIVE_PASSIVE })
+  fenceWith([a, b], 'external/ipmi')
+  await Promise.all([a.boot(), b.boot()])
+  await settled(a, 'local')
+  await settled(b, 'local')
+  await cutHeartbeat(t, a)
+  await cutHeartbeat(t, b)
+  await until('nodeb fenced', async () => (await fences(a)).some((f) => f.ok), 15_000)
+  t.match(a.haLog(), /fenced nodeb: reset through external\/ipmi \(\/etc\/ha\.d\/ha\.cf:\d+\) confirmed in \d+ ms/)
+  const status = await a.cmd('cl_status', 'fencestatus', '-v')
+  t.match(status, /device external\/ipmi \(\/etc\/ha\.d\/ha\.cf:\d+\): reset of nodeb; answers/)
+  t.match(status, /nodeb reset external\/ipmi .* ok \d+ ms/)
+  const password = a.bmc!.password
+  t.notMatch(a.haLog() + readFileSync(join(a.dir, 'var/lib/heartbeat/ha-debug'), 'utf8'), password, 'not in the log')
+  t.notMatch(await a.cmd('cl_status', 'hbparameter', '-p', 'stonith_host'), password, 'not in hbparameter')
+  t.notOk(existsSync(join(a.dir, 'var/lib/heartbeat', password)))
+})
