@@ -9,12 +9,13 @@
  *   6 peer is Primary: this node outdates itself   7 peer STONITHed (pdsk Outdated; an error line unless
  *   fencing is resource-and-stonith)   anything else: "fence-peer helper broken", nothing changes.
  * Not modelled: IO suspended while the handler runs under resource-and-stonith; 8.4's retries of a failed
- * promotion (the double asks the handler once, as 9 does). The handler's command line is split on blanks
- * and run without a shell. What the kernel says goes to <state>/<node>.kern.log, with the handler's output.
+ * promotion (the double asks the handler once, as 9 does). The handler's command line is split into
+ * words as lib/words.ts does, and run without a shell. What the kernel says goes to <state>/<node>.kern.log, with the handler's output.
  */
 import { spawnSync } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { splitWords } from '../../lib/words.ts'
 import type { ConfResource } from './conf.ts'
 import { type Cluster, loadResource, type Resource, saveResource } from './state.ts'
 
@@ -47,7 +48,7 @@ export function fencePeer(c: Cluster, node: string, res: ConfResource, confFile:
     return { r: before, code: null }
   }
   kernLog(c, node, before, [`helper command: /sbin/drbdadm fence-peer ${res.name}`])
-  const argv = (res.fencePeer ?? '').split(/\s+/).filter(Boolean)
+  const argv = splitWords(res.fencePeer ?? '', 'fence-peer')
   const run = argv.length === 0 ? { status: 0, stdout: '', stderr: '' } : spawnSync(argv[0], argv.slice(1), { env: { ...process.env, ...handlerEnv(c, node, res, confFile) }, encoding: 'utf8', timeout: 120_000 })
   const code = run.status
   // the handler may have changed the state (its peer ran drbdadm outdate): act on what is there now
