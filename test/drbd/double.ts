@@ -10,7 +10,7 @@
 import { appendFileSync, readFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { type ConfResource, parseConf } from './conf.ts'
-import { fencePeer, kernLog, peerFenced } from './fence.ts'
+import { fencePeer, kernLog, peerOutdated } from './fence.ts'
 import { events2, shStatus, statusJson } from './output.ts'
 import { loadCluster, loadResource, saveResource, view, type Resource } from './state.ts'
 
@@ -76,14 +76,14 @@ function primary(r: Resource, res: ConfResource, force: boolean): void {
   } else if (v.disk !== 'UpToDate' && v.peerDisk !== 'UpToDate') {
     stateChangeFailed(r, '(-2) Need access to UpToDate data', 'primary', 17)
   }
-  if (res.fencing !== 'dont-care' && !r.connected && !peerFenced(r, me.node)) {
+  if (res.fencing !== 'dont-care' && !r.connected && !peerOutdated(r, me.node)) {
     saveResource(cluster, r)
     Object.assign(r, fencePeer(cluster, me.node, res, confFile).r)
     mine = r.nodes[me.node]
     v = view(cluster, r, me.node)
     // 6: the peer is Primary and this node outdated itself
     if (mine.disk !== 'UpToDate') stateChangeFailed(r, '(-2) Need access to UpToDate data', 'primary', 17)
-    if (!peerFenced(r, me.node)) {
+    if (!peerOutdated(r, me.node)) {
       if (!force) stateChangeFailed(r, '(-7) Refusing to be Primary while peer is not outdated', 'primary', 11)
       kernLog(cluster, me.node, r, ['Forced into split brain situation!'])
       mine.pdsk = 'Outdated'

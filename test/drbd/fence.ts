@@ -84,4 +84,4 @@ export function fencePeer(c: Cluster, node: string, res: ConfResource, confFile:
 }
 
 /** The peer's disk as this node knows it allows a Primary here: the handler outdated it, or it is worse. */
-export const peerFenced = (r: Resource, node: string) => ['Outdated', 'Inconsistent', 'Diskless'].includes(r.nodes[node].pdsk ?? '')
+export const peerOutdated = (r: Resource, node: string) => ['Outdated', 'Inconsistent', 'Diskless'].includes(r.nodes[node].pdsk ?? '')
