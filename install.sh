@@ -20,7 +20,7 @@ PACKAGES=(
   mariadb-server mariadb-client heartbeat
 )
 # halo's own commands on PATH: "path:program".
-COMMANDS=(/usr/sbin/halo-heartbeat:halo-heartbeat /usr/sbin/halo-mon:halo-mon /usr/bin/halo:halo)
+COMMANDS=(/usr/sbin/halo-heartbeat:halo-heartbeat /usr/sbin/halo-mon:halo-mon /usr/bin/halo:halo /usr/sbin/halo-drbd-peer-outdater:drbd-peer-outdater)
 UNIT_DIR=/usr/lib/systemd/system
 # The haresources names halo answers to: "v1-name:agent".
 V1_NAMES=(IPaddr:IPaddr IPaddr2:IPaddr Filesystem:Filesystem drbddisk:drbddisk mysqld:mysql appserver:appserver)
@@ -31,6 +31,8 @@ LEGACY_COMMANDS=(
   /usr/share/heartbeat/hb_standby:hb_standby /usr/lib/heartbeat/hb_standby:hb_standby
   /usr/share/heartbeat/hb_takeover:hb_takeover /usr/lib/heartbeat/hb_takeover:hb_takeover
   /usr/bin/cl_status:cl_status
+  # DRBD's fence-peer handler of Heartbeat clusters (dopd's); Debian's heartbeat package has it in libexec
+  /usr/lib/heartbeat/drbd-peer-outdater:drbd-peer-outdater /usr/libexec/heartbeat/drbd-peer-outdater:drbd-peer-outdater
 )
 
 say() { printf 'halo install: %s\n' "$*"; }

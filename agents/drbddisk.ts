@@ -32,11 +32,21 @@ async function repeat(ctx: Ctx, command: 'primary' | 'secondary'): Promise<numbe
     if (p.code === 0) return OCF.SUCCESS
     if (moduleMissing(p)) throw new HaloError(OCF.ERR_INSTALLED, `the DRBD kernel module cannot be loaded: ${failure(p)}`)
     if (attempt >= tries[command] || performance.now() + pause > ctx.deadline) {
-      throw new HaloError(OCF.ERR_GENERIC, `${r} is not ${command === 'primary' ? 'Primary' : 'Secondary'} after ${attempt} tries: ${failure(p)}`)
+      const why = command === 'primary' ? await staleData(ctx) : ''
+      throw new HaloError(OCF.ERR_GENERIC, `${r} is not ${command === 'primary' ? 'Primary' : 'Secondary'} after ${attempt} tries: ${failure(p)}${why}`)
     }
     ctx.log.info(`${failure(p)}; trying again in 1 s`)
     await sleep(pause)
   }
+}
+
+/** Why DRBD wants no Primary here, when it is the data on this node: what `drbdadm dstate` says of it. */
+async function staleData(ctx: Ctx): Promise<string> {
+  if (ctx.params.drbd_resource === 'all') return ''
+  const local = (await drbdadm(toolsOf(ctx.params), ['dstate', ctx.params.drbd_resource], ctx.deadline)).stdout.split('/')[0].trim()
+  if (local === 'Outdated') return '; the data here is Outdated: the peer outdated it when they lost touch (DRBD\'s fence-peer handler), its data is newer'
+  if (local === 'Inconsistent') return '; the data here is Inconsistent: a resync from the peer has not finished'
+  return ''
 }
 
 /** 8.4 shows each device in /proc/drbd (` 0: cs:Connected ro:Primary/Secondary …`): the fallback role. */

@@ -16,8 +16,11 @@ export type Request =
   | { op: 'status' }
   | { op: 'reload' }
   | { op: 'shutdown' }
+  /** drbd-peer-outdater: have the peer outdate a DRBD resource (ha.d/outdate.ts) */
+  | { op: 'outdate'; resource: string; timeoutMs: number; peer?: string }
 
-export type Answer = { ok: true; message?: string; status?: EngineStatus } | { ok: false; error: string }
+/** `code`: the fence-peer handler's exit code, for outdate */
+export type Answer = { ok: true; message?: string; status?: EngineStatus; code?: number } | { ok: false; error: string }
 
 /** What cl_status shows. */
 export interface EngineStatus {

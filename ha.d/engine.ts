@@ -4,7 +4,7 @@
  *
  *   exchange (the wire: media, auth, sequence numbers) → dispatch by t=
  *   dispatch: status → membership;  starting/resource/ask_resources/hb_takeover/shutdone → negotiation;
- *             reqnodes → repnodes
+ *             reqnodes → repnodes;  start_outdate/outdate_rc → DRBD's fence-peer (outdate.ts)
  *   membership: up/dead → negotiation;  negotiation → resource manager (haresources groups)
  */
 import type { Server, Socket } from 'node:net'
@@ -20,6 +20,7 @@ import { loadOrCreateUuid, nextGeneration } from './identity.ts'
 import type { Medium } from './media.ts'
 import { Membership } from './membership.ts'
 import { Negotiation } from './negotiation.ts'
+import { Outdater } from './outdate.ts'
 import { type PingNodeConfig, PingNodes } from './ping.ts'
 import { type Resource, ResourceManager, type ResourceManagerOptions } from './resources.ts'
 import { restartNeeded } from './settings.ts'
@@ -78,6 +79,7 @@ export class Engine {
   private readonly rm: ResourceManager
   private readonly pings: PingNodes
   private readonly hooks: Hooks
+  private readonly outdater: Outdater
   /** the peer is dead and no ping node answers: we gave everything up */
   private cutOff = false
   /** how many ping nodes the peer reaches, as its last num_ping_nodes said */
@@ -124,6 +126,9 @@ export class Engine {
       acquire: (side) => this.runGroups(side, 'take'),
       release: async (side) => void (await this.runGroups(side, 'give')),
     })
+    // ha.d/fencing.ts tells peerFenced
+    this.outdater = new Outdater({ peer: this.peer, log, env: opts.scriptEnv, send: (m) => this.send(m), peerAlive: () => this.peerAlive(), peerFenced: () => false })
+    this.membership.on('dead', () => this.outdater.peerLost())
     this.membership.on('up', (p) => this.peerUp(p.name))
     this.membership.on('dead', (p) => this.peerDead(p.name))
     this.membership.on('partition', () => {
@@ -196,6 +201,9 @@ export class Engine {
         return this.negotiation.onAskResources(msg.get('rsc_hold'), msg.get('info'))
       case 'hb_takeover':
         return this.negotiation.onTakeover(msg.get('rsc_hold'), this.peerAlive())
+      case 'start_outdate':
+      case 'outdate_rc':
+        return this.outdater.heard(h)
       case 'num_ping_nodes':
         this.peerPings = msg.num('num_ping')
         return this.comparePings()
@@ -380,6 +388,8 @@ export class Engine {
         return { ok: true, message: 'shutting down' }
       case 'reload':
         return this.reload()
+      case 'outdate':
+        return this.outdater.request(r)
     }
   }
 

@@ -15,6 +15,8 @@ t.test('the commands and agents are where admins look for them', { skip: !instal
     t.ok(existsSync(`/usr/lib/ocf/resource.d/halo/${agent}`), `ocf:halo:${agent}`)
   }
   t.ok(existsSync('/usr/lib/heartbeat/hb_standby'), 'hb_standby where ha-down.alert calls it')
+  t.ok(existsSync('/usr/lib/halo/bin/drbd-peer-outdater'), 'DRBD\'s fence-peer handler where r0.res names it')
+  t.equal((await run(['/usr/sbin/halo-drbd-peer-outdater', '-h'])).code, 0)
 })
 
 t.test('systemd accepts the units', { skip: !installed && 'halo is not installed (./install.sh)' }, async (t) => {

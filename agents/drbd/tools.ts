@@ -3,6 +3,7 @@
  * drbd-utils in /usr/local), always as argv, and with their failures sorted into what the admin must do.
  */
 import { accessSync, constants } from 'node:fs'
+import { isDrbdResourceName } from '../../lib/drbd.ts'
 import { HaloError } from '../../lib/errors.ts'
 import { run, type RunResult } from '../../lib/exec.ts'
 import { OCF } from '../../lib/ocf/codes.ts'
@@ -38,9 +39,8 @@ export const toolsOf = (p: { drbdadm: string; drbdsetup: string; proc_drbd: stri
   conf: p.drbdconf,
 })
 
-/** DRBD resource names as drbd.conf takes them; never one an option parser could read as an option. */
 export function checkResourceName(name: string, allowAll: boolean): void {
-  if (!/^[\w.:+-]+$/.test(name) || name.startsWith('-')) {
+  if (!isDrbdResourceName(name)) {
     throw new HaloError(OCF.ERR_CONFIGURED, `parameter drbd_resource: "${name}" is not a DRBD resource name`)
   }
   if (name === 'all' && !allowAll) throw new HaloError(OCF.ERR_CONFIGURED, 'parameter drbd_resource: "all" is not one resource; name the resource this agent manages')

@@ -4,11 +4,13 @@
  * { "node": "alpha", "state": "/tmp/…", "conf": "/tmp/…/drbd.conf" }. Every call is appended to
  * <state>/calls.log, so a test can wait for an agent's attempt instead of sleeping.
  * Outputs and exit codes are drbd-utils 9.22's (and drbdadm-84's with an 8.4 module), from
- * reference/drbd/README.md and reference/drbd/drbdadm_without_module.txt.
+ * reference/drbd/README.md and reference/drbd/drbdadm_without_module.txt; the state checks are the
+ * kernel's (drbd_state.c is_valid_state), the fence-peer call is in fence.ts.
  */
 import { appendFileSync, readFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { parseConf } from './conf.ts'
+import { type ConfResource, parseConf } from './conf.ts'
+import { fencePeer, kernLog, peerOutdated } from './fence.ts'
 import { events2, shStatus, statusJson } from './output.ts'
 import { loadCluster, loadResource, saveResource, view, type Resource } from './state.ts'
 
@@ -18,6 +20,8 @@ const me = JSON.parse(readFileSync(join(dirname(process.argv[1]), 'double.json')
 const cluster = loadCluster(me.state)
 const node = cluster.nodes[me.node]
 appendFileSync(join(me.state, 'calls.log'), `${me.node} ${program} ${args.join(' ')}\n`)
+/** drbdadm -c FILE, else the node's own drbd.conf */
+const confFile = program === 'drbdadm' && args.includes('-c') ? args[args.indexOf('-c') + 1] : me.conf
 
 const out = (text: string) => process.stdout.write(text)
 const err = (text: string) => process.stderr.write(text)
@@ -42,9 +46,54 @@ function stateChangeFailed(r: Resource, why: string, command: string, code: numb
   failed(command, r, code)
 }
 
-function change(r: Resource, command: string, flags: readonly string[]): void {
+/** drbdadm outdate: only a disk that is not needed (Secondary, apart from its peer) and was good goes Outdated. */
+function outdate(r: Resource): void {
   const mine = r.nodes[me.node]
-  const v = view(cluster, r, me.node)
+  // a resource that is down: drbdadm marks the meta-data through drbdmeta
+  if (!mine.up || mine.disk === 'Outdated') {
+    if (mine.disk === 'UpToDate' || mine.disk === 'Consistent') mine.disk = 'Outdated'
+    return
+  }
+  if (mine.disk === 'Diskless') stateChangeFailed(r, '(-11) Device is diskless, the requested operation requires a disk', 'outdate', 11)
+  // drbdsetup's exit codes here are what dopd and fence-peer handlers read: 17 Primary, 5 Inconsistent
+  if (mine.disk === 'Inconsistent') stateChangeFailed(r, '(-16) Disk state is lower than outdated', 'outdate', 5)
+  if (r.connected) stateChangeFailed(r, '(-6) Refusing to be Outdated while Connected', 'outdate', 11)
+  if (mine.role === 'Primary') stateChangeFailed(r, '(-2) Need access to UpToDate data', 'outdate', 17)
+  kernLog(cluster, me.node, r, [`disk( ${mine.disk} -> Outdated )`])
+  mine.disk = 'Outdated'
+}
+
+/**
+ * drbdadm primary. Apart from its peer under `fencing resource-only|resource-and-stonith`, a node becomes
+ * Primary only once its peer's disk is known to be Outdated: the kernel asks the fence-peer handler first.
+ */
+function primary(r: Resource, res: ConfResource, force: boolean): void {
+  let mine = r.nodes[me.node]
+  let v = view(cluster, r, me.node)
+  if (v.peerRole === 'Primary') stateChangeFailed(r, '(-1) Multiple primaries not allowed by config', 'primary', 17)
+  if (force) {
+    if (mine.disk !== 'Diskless') mine.disk = 'UpToDate'
+  } else if (v.disk !== 'UpToDate' && v.peerDisk !== 'UpToDate') {
+    stateChangeFailed(r, '(-2) Need access to UpToDate data', 'primary', 17)
+  }
+  if (res.fencing !== 'dont-care' && !r.connected && !peerOutdated(r, me.node)) {
+    saveResource(cluster, r)
+    Object.assign(r, fencePeer(cluster, me.node, res, confFile).r)
+    mine = r.nodes[me.node]
+    v = view(cluster, r, me.node)
+    // 6: the peer is Primary and this node outdated itself
+    if (mine.disk !== 'UpToDate') stateChangeFailed(r, '(-2) Need access to UpToDate data', 'primary', 17)
+    if (!peerOutdated(r, me.node)) {
+      if (!force) stateChangeFailed(r, '(-7) Refusing to be Primary while peer is not outdated', 'primary', 11)
+      kernLog(cluster, me.node, r, ['Forced into split brain situation!'])
+      mine.pdsk = 'Outdated'
+    }
+  }
+  mine.role = 'Primary'
+}
+
+function change(r: Resource, res: ConfResource, command: string, flags: readonly string[]): void {
+  const mine = r.nodes[me.node]
   const notUp = () => {
     err(`${r.name}: No such resource\n`)
     failed(command, r, 10)
@@ -61,18 +110,14 @@ function change(r: Resource, command: string, flags: readonly string[]): void {
       if (!mine.up) return
       if (mine.open > 0) stateChangeFailed(r, '(-12) Device is held open by someone', 'down', 11)
       Object.assign(mine, { up: false, role: 'Secondary' })
+      delete mine.pdsk
       return
     case 'primary':
       if (!mine.up) notUp()
-      if (mine.role === 'Primary') return
-      if (v.peerRole === 'Primary') stateChangeFailed(r, '(-1) Multiple primaries not allowed by config', 'primary', 17)
-      if (flags.includes('--force')) {
-        if (mine.disk !== 'Diskless') mine.disk = 'UpToDate'
-      } else if (v.disk !== 'UpToDate' && v.peerDisk !== 'UpToDate') {
-        stateChangeFailed(r, '(-2) Need access to UpToDate data', 'primary', 17)
-      }
-      mine.role = 'Primary'
+      if (mine.role !== 'Primary') primary(r, res, flags.includes('--force'))
       return
+    case 'outdate':
+      return outdate(r)
     case 'secondary':
       if (!mine.up) notUp()
       if (mine.open > 0) {
@@ -93,12 +138,7 @@ function change(r: Resource, command: string, flags: readonly string[]): void {
 }
 
 function drbdadm(): never {
-  let conf = me.conf
-  const rest: string[] = []
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '-c') conf = args[++i]
-    else rest.push(args[i])
-  }
+  const rest = args.filter((a, i) => a !== '-c' && args[i - 1] !== '-c')
   const [command, ...operands] = rest
   const flags = operands.filter((a) => a.startsWith('--'))
   const name = operands.find((a) => !a.startsWith('-'))
@@ -109,7 +149,7 @@ function drbdadm(): never {
     out(`DRBDADM_BUILDTAG=GIT-hash:\\ 409097fe02187f83790b88ac3e0d94f3c167adab\\ reproducible\\ build\\,\\ 2023-01-09\\ 14:51:18\nDRBDADM_API_VERSION=2\nDRBD_KERNEL_VERSION_CODE=${kernel[0]}\nDRBD_KERNEL_VERSION=${kernel[1]}\nDRBDADM_VERSION_CODE=0x091600\nDRBDADM_VERSION=9.22.0\n`)
     exit(0)
   }
-  const defined = parseConf(conf, me.node)
+  const defined = parseConf(confFile, me.node)
   if (defined.size === 0) {
     err('no resources defined!\n')
     exit(1)
@@ -140,6 +180,8 @@ function drbdadm(): never {
     err(`Command 'drbdsetup ${setup}' terminated with exit code 20\n`)
     exit(20)
   }
+  // the kernel's call when this Primary lost its peer (the pair's cutLink): the handler's exit code
+  if (command === 'fence-peer') exit(fencePeer(cluster, me.node, res, confFile).code ?? 1)
   const v = view(cluster, r, me.node)
   const show = (text: string) => {
     if (!v.up && node.version === '9') {
@@ -158,11 +200,11 @@ function drbdadm(): never {
     case 'dstate':
       return show(v.up ? `${v.disk}/${v.peerDisk}` : 'Unconfigured')
   }
-  if (!['up', 'down', 'primary', 'secondary', 'connect', 'disconnect'].includes(command)) {
+  if (!['up', 'down', 'primary', 'secondary', 'connect', 'disconnect', 'outdate'].includes(command)) {
     err(`drbdadm: Unknown command '${command}'\n`)
     exit(20)
   }
-  change(r, command, flags)
+  change(r, res, command, flags)
   saveResource(cluster, r)
   exit(0)
 }

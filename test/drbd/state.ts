@@ -4,6 +4,7 @@
  * What happens on a change follows DRBD: two nodes that are up, not StandAlone, with the link up, connect;
  * on connecting, data written on both sides while apart (both were Primary) is a split brain and both go
  * StandAlone; otherwise the side with older data is resynchronised (at once, here).
+ * Apart, each node knows of its peer's disk only what its fence-peer handler told it (pdsk), as DRBD does.
  */
 import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -19,6 +20,8 @@ export interface NodeState {
   diverged: boolean
   /** connect --discard-my-data: this side loses the split brain */
   discard: boolean
+  /** while apart: the peer's disk as this node's fence-peer handler reported it (Outdated, Inconsistent) */
+  pdsk?: string
 }
 
 export interface Resource {
@@ -92,7 +95,10 @@ function settle(r: Resource): void {
       const loser = a.discard || (b.diverged && !a.diverged) || (a.disk !== 'UpToDate' && b.disk === 'UpToDate') ? a : b
       const winner = loser === a ? b : a
       if (winner.disk === 'UpToDate' && loser.disk !== 'Diskless') loser.disk = 'UpToDate'
-      for (const n of [a, b]) n.diverged = n.discard = false
+      for (const n of [a, b]) {
+        n.diverged = n.discard = false
+        delete n.pdsk
+      }
     }
   }
   if (!canConnect) r.connected = false
@@ -120,7 +126,7 @@ export function view(c: Cluster, r: Resource, node: string): View {
     peerRole: r.connected ? peer.role : 'Unknown',
     cstate: me.standalone ? 'StandAlone' : r.connected ? 'Connected' : waiting,
     disk: me.disk,
-    peerDisk: r.connected ? peer.disk : 'DUnknown',
+    peerDisk: r.connected ? peer.disk : (me.pdsk ?? 'DUnknown'),
     open: me.open,
   }
 }

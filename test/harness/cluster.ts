@@ -36,8 +36,8 @@ export interface ClusterOptions {
   media?: 'bcast' | 'ucast'
   /** more ha.cf lines after the medium (a second medium, ping nodes) */
   hacf?: string
-  /** environment for halo-heartbeat (HALO_STOP_*) */
-  engineEnv?: Record<string, string>
+  /** environment for halo-heartbeat (HALO_STOP_*); per node when a function of its name */
+  engineEnv?: Record<string, string> | ((node: string) => Record<string, string>)
 }
 
 /** halo's engine or the real Heartbeat 3.0.6 */
@@ -121,7 +121,8 @@ debugfile /var/lib/heartbeat/ha-debug
         async boot() {
           node.vm = await virtualNode(t, name, { netns: ns, dir })
           if (kind === 'heartbeat') return startHeartbeat(node.vm)
-          const env = Object.entries(opts.engineEnv ?? {}).map(([k, v]) => `${k}=${v}`)
+          const own = typeof opts.engineEnv === 'function' ? opts.engineEnv(name) : opts.engineEnv
+          const env = Object.entries(own ?? {}).map(([k, v]) => `${k}=${v}`)
           spawnDetached(node.vm.enter(['env', ...env, process.execPath, bin('halo-heartbeat'), '-f']))
           await until(`${name}'s engine to answer`, async () => (await node.vm.exec([bin('cl_status'), 'hbstatus'])).code === 0, 10_000)
         },
