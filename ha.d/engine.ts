@@ -127,7 +127,7 @@ export class Engine {
       release: async (side) => void (await this.runGroups(side, 'give')),
     })
     // ha.d/fencing.ts tells peerFenced
-    this.outdater = new Outdater({ peer: this.peer, log, env: opts.scriptEnv, send: (m) => this.send(m), peerAlive: () => this.peerAlive(), peerFenced: () => false })
+    this.outdater = new Outdater({ peer: this.peer, log, env: opts.scriptEnv, send: (m) => this.send(m), peerAlive: () => this.peerAlive(), peerFenced: () => this.peerFenced, fenceSettled: () => this.fencingPeer ?? Promise.resolve() })
     this.membership.on('dead', () => this.outdater.peerLost())
     this.membership.on('up', (p) => this.peerUp(p.name))
     this.membership.on('dead', (p) => this.peerDead(p.name))

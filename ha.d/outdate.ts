@@ -44,6 +44,8 @@ export interface OutdaterOptions {
   peerAlive(): boolean
   /** the dead peer's fence has been confirmed (ha.d/fencing.ts) */
   peerFenced(): boolean
+  /** settles when the fence of a dead peer under way (if any) has ended: 7 is answered only after it */
+  fenceSettled(): Promise<unknown>
   /** the resource scripts' environment: HA_DRBDADM and HA_DRBDCONF name drbdadm and drbd.conf, as for drbddisk */
   env: NodeJS.ProcessEnv
 }
@@ -90,12 +92,14 @@ export class Outdater {
 
   /** The peer was declared dead: whoever waits for it gets 5, or 7 once it is fenced. */
   peerLost(): void {
-    for (const [id, w] of this.waiting) this.finish(id, this.unreachable(w.resource))
+    void this.opts.fenceSettled().then(() => {
+      for (const [id, w] of this.waiting) this.finish(id, this.unreachable(w.resource))
+    })
   }
 
   private ask(resource: string, timeoutMs: number): Promise<number> {
     const { peer, log } = this.opts
-    if (!this.opts.peerAlive()) return Promise.resolve(this.unreachable(resource))
+    if (!this.opts.peerAlive()) return this.opts.fenceSettled().then(() => this.unreachable(resource))
     const id = String(++this.lastId)
     log.info(`DRBD fence-peer: asking ${peer} to outdate ${resource}`)
     return new Promise((done) => {

@@ -27,6 +27,7 @@ async function halves(t: Parameters<typeof drbdPair>[0], peer: { alive?: () => b
       env: { ...process.env, ...env },
       peerAlive: peer.alive ?? (() => true),
       peerFenced: peer.fenced ?? (() => false),
+      fenceSettled: () => Promise.resolve(),
       send: (m) => {
         const sent = (peer.deliver ?? ((x) => x))(m)
         if (sent) setImmediate(() => to().heard({ msg: sent, src: self, type: sent.get('t')!, hg: 1, link: 'eth0' }))
@@ -111,7 +112,7 @@ t.test('bad requests change nothing: a resource name, a timeout, a peer that is 
   t.match(await a.request({ resource: 'r0', timeoutMs: 1000, peer: 'nodec' }), { ok: false, error: /DRBD's peer for r0 is nodec, but this cluster's peer is nodeb/ })
   // a peer asking for an option in place of a resource gets 20, and no drbdadm runs
   const answers: string[] = []
-  const spy = new Outdater({ peer: 'nodeb', log: logger, env: pair.alpha.v1env, peerAlive: () => true, peerFenced: () => false, send: (m) => answers.push(`${m.get('t')} ${m.get('dop_value')} ${m.get('req_id')}`) })
+  const spy = new Outdater({ peer: 'nodeb', log: logger, env: pair.alpha.v1env, peerAlive: () => true, peerFenced: () => false, fenceSettled: () => Promise.resolve(), send: (m) => answers.push(`${m.get('t')} ${m.get('dop_value')} ${m.get('req_id')}`) })
   spy.heard({ msg: new Message().add('t', 'start_outdate').add('dop_res', '-c/etc/passwd').add('req_id', '9'), src: 'nodeb', type: 'start_outdate', hg: 1, link: 'eth0' })
   await until('the answer', () => answers.length === 1)
   t.same(answers, ['outdate_rc 20 9'])
