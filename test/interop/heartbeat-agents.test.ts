@@ -92,7 +92,8 @@ t.test('real Heartbeat runs drbddisk Filesystem IPaddr mysqld through a power cu
   const placed = async (holder: HaloNode, other: HaloNode, what: string, ms: number) => {
     // mysqld's process shows before it listens: the group is in place once the VIP answers too
     await until(`${holder.name} to run the group`, async () => JSON.stringify(await holds(holder)) === JSON.stringify(ALL) && (await answers(holder)) === ROW, ms)
-    t.pass(`${what}: ${holder.name} runs the group (Primary, mounted in its namespace, VIP on its eth0, mysqld) and MariaDB answers on ${VIP} with the row from the disk`)
+    t.same(await holds(holder), ALL, `${what}: ${holder.name} runs the group (Primary, mounted in its namespace, VIP on its eth0, mysqld)`)
+    t.equal(await answers(holder), ROW, `${what}: MariaDB answers on ${VIP} with the row from the disk`)
     t.same(await holds(other), NONE, `${what}: ${other.name} runs none of the group (Secondary, not mounted, no VIP, no mysqld)`)
     t.notOk(readFileSync('/proc/self/mounts', 'utf8').includes(` ${mnt} `), `${what}: the host does not see the mount either`)
   }

@@ -11,8 +11,10 @@ import { connect, describeResult, waitForPorts, type ConnectResult } from '../..
 
 const host = '127.0.0.1'
 
-async function listen(t: Test, where: { port: number; host: string } | { path: string } = { port: 0, host }): Promise<Server> {
-  const server = createServer((s) => s.end())
+/** a server that says `greeting` to each client and hangs up */
+async function listen(t: Test, where: { port: number; host: string } | { path: string } = { port: 0, host }, greeting = ''): Promise<Server> {
+  // a client that hangs up before the greeting is written is no failure of the server
+  const server = createServer((s) => s.on('error', () => {}).end(greeting))
   server.listen(where)
   await once(server, 'listening')
   t.teardown(() => new Promise((r) => server.close(r)))
@@ -63,13 +65,14 @@ t.test('unix sockets: ok, and a missing one counts as refused', async (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const path = join(dir, 's.sock')
   t.equal((await connect({ path }, 1000)).status, 'refused')
-  await listen(t, { path })
+  await listen(t, { path }, 'halo\n')
   t.equal((await connect({ path }, 1000)).status, 'ok')
-  let greeted = ''
-  await connect({ path }, 1000, async (s) => {
-    greeted = s.remoteAddress ?? 'connected'
+  let greeting = ''
+  const used = await connect({ path }, 1000, async (s) => {
+    greeting = String(((await once(s, 'data')) as [Buffer])[0])
   })
-  t.ok(greeted, 'use() gets the connected socket')
+  t.equal(greeting, 'halo\n', "use() gets the connected socket: it reads the server's greeting")
+  t.equal(used.status, 'ok', 'and the result is ok once use() has returned')
 })
 
 t.test('waitForPorts: returns once every port accepts', async (t) => {
