@@ -1,7 +1,7 @@
 /**
  * A two-node halo cluster in virtual nodes: nodea (10.251.0.1) and nodeb (10.251.0.2) joined by a veth
  * (eth0 in each), each with its own ha.cf, authkeys and haresources (hbtest resources) in its
- * /etc/ha.d, running dist/bin/halo-heartbeat -f when started. Needs `node build.ts halo-heartbeat
+ * /etc/ha.d, running dist/bin/halo-heartbeat -f from every boot. Needs `node build.ts halo-heartbeat
  * hb_standby hb_takeover cl_status` first. Either node may run the real Heartbeat 3.0.6 instead (`kinds`),
  * on the same files: that is a legacy cluster half migrated.
  */
@@ -9,9 +9,10 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runOk, spawnDetached } from '../../lib/exec.ts'
+import { runOk } from '../../lib/exec.ts'
+import type { PowerEvent } from '../../demo/node.ts'
 import { type Scope, atEnd } from './cleanup.ts'
-import { heartbeatCommand, startHeartbeat } from './heartbeat.ts'
+import { HEARTBEAT_BOOT, heartbeatAnswers, heartbeatCommand, installHeartbeatFiles } from './heartbeat.ts'
 import { netns, veth } from './netns.ts'
 import { type VirtualNode, virtualNode } from './node.ts'
 import { until } from '../../lib/wait.ts'
@@ -51,12 +52,17 @@ export interface HaloNode {
   netns: string
   /** the node's own files (etc/ha.d, var/lib/heartbeat…), there before boot(), for files a test adds */
   dir: string
-  /** the current virtual node (a new one after boot()) */
+  /** the virtual node; its pid follows every boot */
   vm: VirtualNode
-  /** (re)boots the node with the same files and starts the engine */
+  /** (re)boots the node with the same files (power off first if on); resolves once the engine answers */
   boot(): Promise<void>
-  /** has the hbtest resource NAME running on this node */
+  /** has the hbtest resource NAME running on this node (its mark in the node's /run; false when off) */
   running(resource: string): boolean
+  /** every switch of the node's power (a power cut, a boot), in order */
+  powerLog(): PowerEvent[]
+  /** stops every process of the node (SIGSTOP), its kernel state left as it is; thaw() resumes them */
+  freeze(): Promise<void>
+  thaw(): Promise<void>
   /** the hbtest log: one entry per call */
   hbtestLog(): { ns: bigint; name: string; action: string }[]
   /** the engine's log file */
@@ -110,22 +116,29 @@ debugfile /var/lib/heartbeat/ha-debug
       chmodSync(join(etc, 'authkeys'), 0o600)
       copyFileSync(hbtest, join(etc, 'resource.d/hbtest'))
       chmodSync(join(etc, 'resource.d/hbtest'), 0o755)
+      if (kind === 'heartbeat') installHeartbeatFiles(dir)
       const lib = join(dir, 'var/lib/heartbeat')
+      // the engine is the node's command: every boot starts it
+      const env = Object.entries(opts.engineEnv ?? {}).map(([k, v]) => `${k}=${v}`)
+      const command = kind === 'heartbeat' ? HEARTBEAT_BOOT : ['env', ...env, process.execPath, bin('halo-heartbeat'), '-f']
+      const vm = await virtualNode(t, name, { netns: ns, dir, command, boot: false })
       const node: HaloNode = {
         name,
         kind,
         address,
         netns: ns,
         dir,
-        vm: undefined as unknown as VirtualNode,
+        vm,
         async boot() {
-          node.vm = await virtualNode(t, name, { netns: ns, dir })
-          if (kind === 'heartbeat') return startHeartbeat(node.vm)
-          const env = Object.entries(opts.engineEnv ?? {}).map(([k, v]) => `${k}=${v}`)
-          spawnDetached(node.vm.enter(['env', ...env, process.execPath, bin('halo-heartbeat'), '-f']))
-          await until(`${name}'s engine to answer`, async () => (await node.vm.exec([bin('cl_status'), 'hbstatus'])).code === 0, 10_000)
+          if (vm.up) await vm.powerCut()
+          await vm.boot()
+          if (kind === 'heartbeat') return heartbeatAnswers(vm)
+          await until(`${name}'s engine to answer`, async () => (await vm.exec([bin('cl_status'), 'hbstatus'])).code === 0, 10_000)
         },
-        running: (r) => existsSync(join(lib, 'hbtest', `${r}.running`)),
+        running(r) {
+          const pid = vm.pid
+          return pid > 0 && existsSync(`/proc/${pid}/root/run/hbtest/${r}.running`)
+        },
         hbtestLog() {
           const file = join(lib, 'hbtest/log')
           if (!existsSync(file)) return []
@@ -137,12 +150,15 @@ debugfile /var/lib/heartbeat/ha-debug
         },
         haLog: () => (existsSync(join(lib, 'ha-log')) ? readFileSync(join(lib, 'ha-log'), 'utf8') : ''),
         async cmd(cmdName, ...args) {
-          const r = await node.vm.exec(kind === 'heartbeat' ? heartbeatCommand(cmdName, args) : [bin(cmdName), ...args])
+          const r = await vm.exec(kind === 'heartbeat' ? heartbeatCommand(cmdName, args) : [bin(cmdName), ...args])
           return r.stdout.trim()
         },
         async stop() {
-          await node.vm.exec(kind === 'heartbeat' ? heartbeatCommand('halo-heartbeat', ['-k']) : [process.execPath, bin('halo-heartbeat'), '-k'], { timeout: 60_000 })
+          await vm.exec(kind === 'heartbeat' ? heartbeatCommand('halo-heartbeat', ['-k']) : [process.execPath, bin('halo-heartbeat'), '-k'], { timeout: 60_000 })
         },
+        powerLog: () => vm.powerLog(),
+        freeze: () => vm.freeze(),
+        thaw: () => vm.thaw(),
       }
       return node
     }),
