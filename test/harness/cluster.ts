@@ -3,18 +3,21 @@
  * (eth0 in each), each with its own ha.cf, authkeys and haresources (hbtest resources) in its
  * /etc/ha.d, running dist/bin/halo-heartbeat -f from every boot. Needs `node build.ts halo-heartbeat
  * hb_standby hb_takeover cl_status` first. Either node may run the real Heartbeat 3.0.6 instead (`kinds`),
- * on the same files: that is a legacy cluster half migrated.
+ * on the same files: that is a legacy cluster half migrated. With `bmc`, each node has a real BMC
+ * (ipmi_sim, demo/bmc.ts) on a management LAN that both nodes reach through their eth1.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runOk } from '../../lib/exec.ts'
+import { managementLan, plugIn, startBmc } from '../../demo/bmc.ts'
 import type { PowerEvent } from '../../demo/node.ts'
 import { type Scope, atEnd } from './cleanup.ts'
 import { HEARTBEAT_BOOT, heartbeatAnswers, heartbeatCommand, installHeartbeatFiles } from './heartbeat.ts'
 import { netns, veth } from './netns.ts'
 import { type VirtualNode, virtualNode } from './node.ts'
+import { reapArgv } from './reap.ts'
 import { until } from '../../lib/wait.ts'
 
 const repo = fileURLToPath(new URL('../../', import.meta.url))
@@ -39,6 +42,11 @@ export interface ClusterOptions {
   hacf?: string
   /** environment for halo-heartbeat (HALO_STOP_*) */
   engineEnv?: Record<string, string>
+  /**
+   * a BMC per node (ipmi_sim at 10.252.0.101 for nodea, .102 for nodeb, port 623) on a management LAN
+   * the nodes reach through eth1 (10.252.0.1 and .2); heartbeat stays on eth0
+   */
+  bmc?: boolean
 }
 
 /** halo's engine or the real Heartbeat 3.0.6 */
@@ -52,13 +60,15 @@ export interface HaloNode {
   netns: string
   /** the node's own files (etc/ha.d, var/lib/heartbeat…), there before boot(), for files a test adds */
   dir: string
-  /** the virtual node; its pid follows every boot */
+  /** the virtual node; its pid follows every boot, its BMC's included */
   vm: VirtualNode
+  /** the node's BMC, with the `bmc` option: what a fence device's configuration names */
+  bmc?: { address: string; user: string; password: string }
   /** (re)boots the node with the same files (power off first if on); resolves once the engine answers */
   boot(): Promise<void>
   /** has the hbtest resource NAME running on this node (its mark in the node's /run; false when off) */
   running(resource: string): boolean
-  /** every switch of the node's power (a power cut, a boot), in order */
+  /** every switch of the node's power (its BMC's, a power cut, a boot), in order */
   powerLog(): PowerEvent[]
   /** stops every process of the node (SIGSTOP), its kernel state left as it is; thaw() resumes them */
   freeze(): Promise<void>
@@ -78,9 +88,11 @@ export async function cluster(t: Scope, opts: ClusterOptions = {}): Promise<[Hal
   const nsB = await netns(t)
   await veth(nsA, nsB)
   const nodes = [
-    { name: 'nodea', address: '10.251.0.1', ns: nsA },
-    { name: 'nodeb', address: '10.251.0.2', ns: nsB },
+    { name: 'nodea', address: '10.251.0.1', ns: nsA, mgmt: '10.252.0.1', bmc: '10.252.0.101' },
+    { name: 'nodeb', address: '10.251.0.2', ns: nsB, mgmt: '10.252.0.2', bmc: '10.252.0.102' },
   ]
+  const lan = opts.bmc ? await netns(t) : undefined
+  if (lan) await managementLan(lan)
   const hacf = `keepalive ${opts.keepalive ?? '200ms'}
 deadtime ${opts.deadtime ?? '1'}
 warntime ${opts.warntime ?? '500ms'}
@@ -98,7 +110,7 @@ debugfile /var/lib/heartbeat/ha-debug
 `
   const haresources = opts.haresources ?? 'nodea hbtest::r1 hbtest::r2\nnodeb hbtest::r3\n'
   return Promise.all(
-    nodes.map(async ({ name, address, ns }, i) => {
+    nodes.map(async ({ name, address, ns, mgmt, bmc: bmcAddress }, i) => {
       const kind = opts.kinds?.[i] ?? 'halo'
       await runOk(['ip', '-n', ns, 'addr', 'add', `${address}/24`, 'brd', '10.251.0.255', 'dev', 'eth0'])
       const dir = mkdtempSync(join(tmpdir(), `halo-cluster-${name}-`))
@@ -118,10 +130,14 @@ debugfile /var/lib/heartbeat/ha-debug
       chmodSync(join(etc, 'resource.d/hbtest'), 0o755)
       if (kind === 'heartbeat') installHeartbeatFiles(dir)
       const lib = join(dir, 'var/lib/heartbeat')
-      // the engine is the node's command: every boot starts it
+      if (lan) await plugIn(lan, ns)
+      // the engine is the node's command: every boot starts it, a BMC's power-on too
       const env = Object.entries(opts.engineEnv ?? {}).map(([k, v]) => `${k}=${v}`)
       const command = kind === 'heartbeat' ? HEARTBEAT_BOOT : ['env', ...env, process.execPath, bin('halo-heartbeat'), '-f']
-      const vm = await virtualNode(t, name, { netns: ns, dir, command, boot: false })
+      const vm = await virtualNode(t, name, { netns: ns, dir, command, addresses: lan ? { eth1: `${mgmt}/24` } : {}, boot: false })
+      const bmc = lan ? await startBmc(t, { lan, address: bmcAddress, node: vm }) : undefined
+      // also when the test process is killed: ipmi_sim names its directory
+      if (bmc) atEnd(t, reapArgv(bmc.dir))
       const node: HaloNode = {
         name,
         kind,
@@ -129,6 +145,7 @@ debugfile /var/lib/heartbeat/ha-debug
         netns: ns,
         dir,
         vm,
+        bmc: bmc && { address: bmc.address, user: bmc.user, password: bmc.password },
         async boot() {
           if (vm.up) await vm.powerCut()
           await vm.boot()
