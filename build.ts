@@ -1,12 +1,15 @@
 // One esbuild bundle per program: every entry file below becomes dist/<folder>/<name>, an executable
 // with a `#!/usr/bin/env node` line. Entries: agents/*.ts, ha.d/bin/*.ts, mon/bin/*.ts, bin/*.ts.
-// `npm run build -- IPaddr Filesystem` builds only those programs.
+// `npm run build -- IPaddr Filesystem` builds only those programs. Scripts the bundles run from beside
+// themselves (the virtual node's power switch, demo/node-power) are copied as they are.
 import { build } from 'esbuild'
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
 const folders = { agents: 'agents', 'ha.d/bin': 'bin', 'mon/bin': 'bin', bin: 'bin' }
+/** found by the bundles at ../<path> from dist/bin (demo/node.ts: new URL('../demo/node-power', import.meta.url)) */
+const scripts = ['demo/node-power']
 
 /** Bundles one program into an executable CommonJS file (CommonJS: node starts it without a loader hop). */
 export async function bundle(entry: string, outfile: string): Promise<void> {
@@ -39,6 +42,11 @@ async function main(only: readonly string[]): Promise<void> {
   // The bundles have no extension: this keeps the repository's "type": "module" off them.
   mkdirSync('dist', { recursive: true })
   writeFileSync('dist/package.json', '{ "type": "commonjs" }\n')
+  for (const script of scripts) {
+    mkdirSync(join('dist', dirname(script)), { recursive: true })
+    copyFileSync(script, join('dist', script))
+    chmodSync(join('dist', script), 0o755)
+  }
   console.log(`built ${entries.length} programs into dist/`)
 }
 

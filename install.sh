@@ -18,6 +18,7 @@ PACKAGES=(
   iproute2 iputils-arping e2fsprogs util-linux psmisc procps libxml2-utils
   resource-agents pacemaker-cli-utils tcpdump kmod drbd-utils mon m4
   mariadb-server mariadb-client heartbeat
+  openipmi ipmitool fence-agents cluster-glue nftables
 )
 # halo's own commands on PATH: "path:program".
 COMMANDS=(/usr/sbin/halo-heartbeat:halo-heartbeat /usr/sbin/halo-mon:halo-mon /usr/bin/halo:halo /usr/sbin/halo-drbd-peer-outdater:drbd-peer-outdater)

@@ -53,8 +53,7 @@ async function pair(kinds: readonly [NodeKind, NodeKind], cost?: (node: HaloNode
       // both engines advertise deadtime + 2 s for their first 5 s (as Heartbeat): cut after that window,
       // at a random point of the keepalive interval, as a real failure comes
       await sleep(Math.max(0, since + STARTUP_DT_WINDOW_MS + 500 - Date.now()) + Math.random() * 200)
-      const cut = Date.now()
-      await powerCut(a)
+      const cut = await powerCut(a)
       await until(`${label}: nodeb takes the group`, () => both(b), 15_000)
       figures.first.push(startedAfter(b, 'r1', cut))
       figures.whole.push(startedAfter(b, 'r2', cut))
@@ -78,7 +77,7 @@ async function main(): Promise<void> {
   const idle: Partial<Record<NodeKind, IdleCost>> = {}
   const measureIdle = (kind: NodeKind) => async (node: HaloNode) => {
     process.stderr.write(`idle ${NAMES[kind]} node for ${idleSeconds} s…\n`)
-    idle[kind] = await idleCost(node.vm.pid, idleSeconds)
+    idle[kind] = await idleCost(node.vm, idleSeconds)
   }
   const results = [
     await pair(['halo', 'halo'], measureIdle('halo')),

@@ -20,24 +20,47 @@ export const HEARTBEAT_PROGRAMS: Readonly<Record<string, string>> = {
 }
 
 /**
- * Starts heartbeat -f in a freshly booted node; resolves once its
- * API answers cl_status. The node's own /etc/ha.d gets what the package put in the real one (harc,
- * shellfuncs, rc.d, the v1 resource scripts), without overwriting the node's files, since
- * ResourceManager and the rc.d hooks need them. `env` is the daemon's (and so every script's).
+ * Puts what the package put in the real /etc/ha.d (harc, shellfuncs, rc.d, the v1 resource scripts) into
+ * the node's own (DIR/etc/ha.d), without overwriting the node's files: ResourceManager and the rc.d hooks
+ * need them.
  */
-export async function startHeartbeat(vm: VirtualNode, env?: NodeJS.ProcessEnv): Promise<void> {
-  const etc = join(vm.dir, 'etc/ha.d')
+export function installHeartbeatFiles(dir: string): void {
+  const etc = join(dir, 'etc/ha.d')
   for (const item of ['harc', 'shellfuncs', 'rc.d', 'resource.d']) {
     // links in the host's resource.d point at whatever is installed there, not at what the node runs
     cpSync(join('/etc/ha.d', item), join(etc, item), { recursive: true, force: false, filter: (src) => !lstatSync(src).isSymbolicLink() })
   }
-  await vm.exec(['mkdir', '-p', '/var/lib/heartbeat/cores/hacluster', '/var/lib/heartbeat/cores/root'])
-  await vm.exec(['chown', 'hacluster', '/var/lib/heartbeat/cores/hacluster'])
-  // its API sockets live in /run/heartbeat, which the daemon's clients (hacluster) must be able to enter
-  await vm.exec(['chown', 'hacluster:haclient', '/run/heartbeat'])
-  await vm.exec(['chmod', '750', '/run/heartbeat'])
-  // what systemd-tmpfiles makes at boot from resource-agents' tmpfiles.d: IPaddr's state (send_arp pids)
-  await vm.exec(['mkdir', '-p', '-m', '1755', '/run/resource-agents'])
-  spawnDetached(vm.enter([HEARTBEAT, '-f']), { env })
+}
+
+/**
+ * argv that runs heartbeat -f in a node, after what a machine's boot gives it: the cores folders, its API
+ * sockets' folder /run/heartbeat open to its clients (hacluster), and what systemd-tmpfiles makes from
+ * resource-agents' tmpfiles.d (IPaddr's state: send_arp pids). Run once booted, or as the node's command.
+ */
+export const HEARTBEAT_BOOT: readonly string[] = [
+  'bash',
+  '-c',
+  `set -e
+mkdir -p /var/lib/heartbeat/cores/hacluster /var/lib/heartbeat/cores/root
+chown hacluster /var/lib/heartbeat/cores/hacluster
+chown hacluster:haclient /run/heartbeat
+chmod 750 /run/heartbeat
+mkdir -p -m 1755 /run/resource-agents
+exec ${HEARTBEAT} -f`,
+  'heartbeat',
+]
+
+/** Resolves once heartbeat's API answers cl_status in the node. */
+export async function heartbeatAnswers(vm: VirtualNode): Promise<void> {
   await until(`${vm.name}'s heartbeat to answer`, async () => (await vm.exec([HEARTBEAT_PROGRAMS.cl_status, 'hbstatus'])).code === 0, 15_000)
+}
+
+/**
+ * Starts heartbeat -f in a freshly booted node; resolves once its API answers cl_status. `env` is the
+ * daemon's (and so every script's).
+ */
+export async function startHeartbeat(vm: VirtualNode, env?: NodeJS.ProcessEnv): Promise<void> {
+  installHeartbeatFiles(vm.dir)
+  spawnDetached(vm.enter(HEARTBEAT_BOOT), { env })
+  await heartbeatAnswers(vm)
 }

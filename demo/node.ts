@@ -2,14 +2,21 @@
  * A virtual node, of the demo cluster and of the tests: its network namespace (made by the caller) plus
  * private mount, UTS and PID namespaces whose PID 1 is the small init below. Booting gives the node its host name, an empty /run and
  * /srv, and its own copies of the directories heartbeat, MariaDB and mon write (DIR/<path> bound over
- * /<path>), so the two nodes share nothing but the data disk. A power cut kills PID 1 (every process of
- * the node dies with it) and takes the node's links down, as a machine without power answers nothing.
+ * /<path>), so the two nodes share nothing but the data disk. Its power goes through one switch,
+ * demo/node-power, which the lab and the node's BMC (demo/bmc.ts) both use: power on sets the addresses and
+ * starts init (and the node's command) afresh; power off kills PID 1 (every process of the node dies with
+ * it) and takes the node's links down, as a machine without power answers nothing.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { run, runOk, spawnDetached, type RunOptions, type RunResult } from '../lib/exec.ts'
-import { isAlive } from '../lib/process.ts'
+import { fileURLToPath } from 'node:url'
+import { run, runOk, type RunOptions, type RunResult } from '../lib/exec.ts'
+import { processStat } from '../lib/process.ts'
 import { until } from '../lib/wait.ts'
+
+/** the node's power switch (beside this file in the source tree, in dist/demo once built) */
+export const NODE_POWER = fileURLToPath(new URL('../demo/node-power', import.meta.url))
 
 /** each node's own copy of these (DIR/etc/ha.d over /etc/ha.d…) */
 export const PRIVATE_DIRS = ['etc/ha.d', 'etc/mon', 'var/lib/heartbeat', 'var/lib/halo', 'var/lib/mon', 'var/log', 'usr/lib/mon/alert.d']
@@ -46,23 +53,58 @@ export interface NodeSpec {
   command?: readonly string[]
 }
 
-export class VirtualNode {
-  /** PID 1 of the node as the host sees it; 0 while the power is off */
-  pid = 0
+/** one switch of a node's power, from its power log */
+export interface PowerEvent {
+  /** host time (epoch) in ns */
+  ns: bigint
+  event: 'on' | 'off'
+}
 
+export class VirtualNode {
   constructor(
     readonly spec: NodeSpec,
     /** where the power-off at the end is registered: the demo's Scope, or a test */
-    private readonly scope: { teardown(fn: () => void): void },
-  ) {}
+    scope: { teardown(fn: () => void): void },
+  ) {
+    const { name, netns, dir, addresses } = spec
+    const links = Object.entries(addresses).map(([link, address]) => [netns, link, address])
+    const blank = links.flat().find((word) => !/^\S+$/.test(word))
+    if (blank !== undefined) throw new Error(`${name}: '${blank}' is not a network namespace, link or address`)
+    // what node-power needs to power the node on, whoever presses the button (the lab, the BMC)
+    mkdirSync(dir, { recursive: true })
+    const privateDirs = spec.privateDirs ?? PRIVATE_DIRS
+    // --kill-child: unshare killed (a power cut) takes PID 1, so the whole namespace, with it
+    const boot = ['ip', 'netns', 'exec', netns, 'unshare', '-m', '-u', '-p', '-f', '--kill-child', '--mount-proc', 'bash', '-c', INIT, 'init', name, dir, ...privateDirs, '--', ...(spec.command ?? [])]
+    writeFileSync(join(dir, 'boot'), boot.map((arg) => `${arg}\0`).join(''))
+    writeFileSync(join(dir, 'links'), links.map((words) => `${words.join(' ')}\n`).join(''))
+    // synchronous, so it also works from an exit handler
+    scope.teardown(() => void spawnSync(NODE_POWER, ['off', dir], { stdio: 'ignore', timeout: 10_000 }))
+  }
 
   get name(): string {
     return this.spec.name
   }
 
-  /** the node's files on the host: DIR/etc/ha.d …, ready, reboot.log */
+  /** the node's files on the host: DIR/etc/ha.d …, ready, reboot.log, power.log, console */
   get dir(): string {
     return this.spec.dir
+  }
+
+  /** PID 1 of the node as the host sees it, whoever booted it; 0 while the power is off */
+  get pid(): number {
+    let record: string
+    try {
+      record = readFileSync(join(this.dir, 'power.pid'), 'utf8')
+    } catch {
+      return 0
+    }
+    // node-power's record (empty while off): the unshare process owning the node's PID namespace, with its start time
+    const [unshare, startTime] = record.trim().split(' ')
+    if (!startTime) return 0
+    const stat = processStat(Number(unshare))
+    if (!stat || stat.startTime !== startTime || stat.state === 'Z') return 0
+    const init = childOf(Number(unshare))
+    return init > 0 && processStat(init)?.state !== 'Z' ? init : 0
   }
 
   /** argv that runs inside the node (all its namespaces) */
@@ -75,50 +117,67 @@ export class VirtualNode {
   }
 
   get up(): boolean {
-    return this.pid > 0 && isAlive(this.pid)
+    return this.pid > 0
   }
 
-  /** power on: fresh links and addresses (nothing a previous life configured), then init */
+  /** power on: fresh addresses (nothing a previous life configured), then init and the node's command */
   async boot(): Promise<void> {
-    const { name, netns, dir, addresses } = this.spec
-    for (const [link, address] of Object.entries(addresses)) {
-      await runOk(['ip', '-n', netns, 'addr', 'flush', 'dev', link])
-      // with its broadcast address, as a machine's network setup gives it (Heartbeat's bcast sends there)
-      await runOk(['ip', '-n', netns, 'addr', 'add', address, 'brd', '+', 'dev', link])
-      await runOk(['ip', '-n', netns, 'link', 'set', link, 'up'])
-    }
-    mkdirSync(dir, { recursive: true })
-    const ready = join(dir, 'ready')
-    await run(['rm', '-f', ready])
-    const privateDirs = this.spec.privateDirs ?? PRIVATE_DIRS
-    const outer = spawnDetached(['ip', 'netns', 'exec', netns, 'unshare', '-m', '-u', '-p', '-f', '--mount-proc', 'bash', '-c', INIT, 'init', name, dir, ...privateDirs, '--', ...(this.spec.command ?? [])])
-    // `outer` is ip(8)'s pid, which execs unshare, which forks the init: PID 1 of the new namespace
-    await until(`${name} to boot`, () => {
-      this.pid = childOf(outer)
-      return this.pid > 0 && existsSync(ready)
-    }, 10_000)
-    const pid = this.pid
-    this.scope.teardown(() => kill(pid))
+    if (this.up) throw new Error(`${this.name} is already powered on`)
+    const ready = join(this.dir, 'ready')
+    rmSync(ready, { force: true })
+    await runOk([NODE_POWER, 'on', this.dir])
+    await until(`${this.name} to boot`, () => this.up && existsSync(ready), 10_000)
   }
 
+  /** power off; resolves once every process of the node is gone */
   async powerCut(): Promise<void> {
-    const pid = this.pid
-    process.kill(pid, 'SIGKILL')
-    for (const link of Object.keys(this.spec.addresses)) await runOk(['ip', '-n', this.spec.netns, 'link', 'set', link, 'down'])
-    await until(`${this.name} to lose power`, () => !isAlive(pid), 5000)
-    this.pid = 0
+    await runOk([NODE_POWER, 'off', this.dir])
   }
-}
 
-/** SIGKILL to PID 1, and (synchronously, so it also works from an exit handler) its end, 5 s at most */
-function kill(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL')
-  } catch {
-    return
+  /** every switch of the node's power so far, the BMC's included */
+  powerLog(): PowerEvent[] {
+    const file = join(this.dir, 'power.log')
+    if (!existsSync(file)) return []
+    return readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(' '))
+      .map(([ns, event]) => ({ ns: BigInt(ns), event: event as PowerEvent['event'] }))
   }
-  const pause = new Int32Array(new SharedArrayBuffer(4))
-  for (let i = 0; i < 500 && isAlive(pid); i++) Atomics.wait(pause, 0, 0, 10)
+
+  /** every live process of the node (host pids): the members of its PID namespace, zombies left out */
+  processes(): number[] {
+    const init = this.pid
+    const ns = init > 0 ? nsOf(init) : undefined
+    if (ns === undefined) return []
+    return readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .map(Number)
+      .filter((p) => nsOf(p) === ns && processStat(p)?.state !== 'Z')
+  }
+
+  /**
+   * SIGSTOP to every process of the node: a machine that hangs, its kernel state (addresses, mounts)
+   * intact. Resolves once all are stopped; one forked meanwhile is caught on the next pass.
+   */
+  async freeze(): Promise<void> {
+    if (!this.up) throw new Error(`${this.name} is powered off: nothing to freeze`)
+    await until(`every process of ${this.name} to stop`, () => {
+      const running = this.processes().filter((p) => !stopped(p))
+      signal(running, 'SIGSTOP')
+      return running.length === 0
+    })
+  }
+
+  /** SIGCONT to every process of the node; resolves once none is stopped */
+  async thaw(): Promise<void> {
+    await until(`every process of ${this.name} to go on`, () => {
+      const frozen = this.processes().filter(stopped)
+      signal(frozen, 'SIGCONT')
+      return frozen.length === 0
+    })
+  }
 }
 
 function childOf(pid: number): number {
@@ -126,5 +185,25 @@ function childOf(pid: number): number {
     return Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0]) || 0
   } catch {
     return 0
+  }
+}
+
+function nsOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`)
+  } catch {
+    return undefined
+  }
+}
+
+const stopped = (pid: number) => ['T', 't'].includes(processStat(pid)?.state ?? '')
+
+function signal(pids: readonly number[], sig: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig)
+    } catch {
+      // gone meanwhile
+    }
   }
 }

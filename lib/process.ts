@@ -13,13 +13,19 @@ export function isAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM'
   }
   // a zombie has exited: only its parent has not collected it yet
-  return processState(pid) !== 'Z'
+  return processStat(pid)?.state !== 'Z'
 }
 
-function processState(pid: number): string | undefined {
+/**
+ * A process's state letter (R, S, T stopped, Z zombie…) and its start time (clock ticks after boot: with
+ * the pid, it names one process, since pids are reused); undefined when it is gone.
+ */
+export function processStat(pid: number): { state: string; startTime: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+    // fields 3 (state) and 22 (starttime), counted after the command name, which may hold spaces
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return { state: fields[0], startTime: fields[19] }
   } catch {
     return undefined
   }

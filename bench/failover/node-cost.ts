@@ -3,25 +3,15 @@
  * core) and memory (PSS from /proc/<pid>/smaps_rollup), summed over every process of the node but its
  * init, which is the harness's, not the product's.
  */
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { VirtualNode } from '../../demo/node.ts'
 
 /** Clock ticks a second (USER_HZ), fixed at 100 on Linux. */
 const HZ = 100
 
-function pidsOf(init: number): number[] {
-  const ns = readlinkSync(`/proc/${init}/ns/pid`)
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p) && Number(p) !== init)
-    .map(Number)
-    .filter((p) => {
-      try {
-        return readlinkSync(`/proc/${p}/ns/pid`) === ns
-      } catch {
-        return false
-      }
-    })
-}
+/** the node's processes but its init */
+const pidsOf = (node: VirtualNode) => node.processes().filter((p) => p !== node.pid)
 
 function ticks(pid: number): number {
   try {
@@ -49,12 +39,12 @@ export interface IdleCost {
   pss: number
 }
 
-/** Watches the node whose PID 1 is `init` for `seconds`. */
-export async function idleCost(init: number, seconds: number): Promise<IdleCost> {
-  const start = new Map(pidsOf(init).map((p) => [p, ticks(p)]))
+/** Watches the node for `seconds`. */
+export async function idleCost(node: VirtualNode, seconds: number): Promise<IdleCost> {
+  const start = new Map(pidsOf(node).map((p) => [p, ticks(p)]))
   const w0 = performance.now()
   await sleep(seconds * 1000)
-  const after = pidsOf(init)
+  const after = pidsOf(node)
   // a process born inside the window counts whole; one that died in it is lost, as in any sampling
   const cpuTicks = after.reduce((n, p) => n + ticks(p) - (start.get(p) ?? 0), 0)
   const wall = (performance.now() - w0) / 1000

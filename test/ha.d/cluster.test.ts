@@ -3,7 +3,7 @@
 import t from 'tap'
 import { cluster } from '../harness/cluster.ts'
 import { until } from '../../lib/wait.ts'
-import { runsExactly, settled } from '../harness/scenario.ts'
+import { powerCut, runsExactly, settled } from '../harness/scenario.ts'
 
 t.test('both start together: each takes its own groups after the 10 s wait', async (t) => {
   const [a, b] = await cluster(t)
@@ -41,8 +41,7 @@ t.test('power cut of the active node: the peer takes over; the owner returning g
   await until('r1 r2 on nodea', () => runsExactly(a, ['r1', 'r2']) && runsExactly(b, ['r3']), 15_000)
   await settled(a, 'local')
   await settled(b, 'local')
-  const cut = Date.now()
-  await a.vm.powerCut()
+  const cut = await powerCut(a)
   await until('nodeb takes r1 r2', () => runsExactly(b, ['r1', 'r2', 'r3']), 10_000)
   const started = b.hbtestLog().filter((e) => e.action === 'start' && e.name === 'r1').at(-1)!
   // hbtest stamps its calls with the wall clock the test reads too

@@ -1,19 +1,23 @@
 /**
  * A two-node halo cluster in virtual nodes: nodea (10.251.0.1) and nodeb (10.251.0.2) joined by a veth
  * (eth0 in each), each with its own ha.cf, authkeys and haresources (hbtest resources) in its
- * /etc/ha.d, running dist/bin/halo-heartbeat -f when started. Needs `node build.ts halo-heartbeat
+ * /etc/ha.d, running dist/bin/halo-heartbeat -f from every boot. Needs `node build.ts halo-heartbeat
  * hb_standby hb_takeover cl_status` first. Either node may run the real Heartbeat 3.0.6 instead (`kinds`),
- * on the same files: that is a legacy cluster half migrated.
+ * on the same files: that is a legacy cluster half migrated. With `bmc`, each node has a real BMC
+ * (ipmi_sim, demo/bmc.ts) on a management LAN that both nodes reach through their eth1.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runOk, spawnDetached } from '../../lib/exec.ts'
+import { runOk } from '../../lib/exec.ts'
+import { managementLan, plugIn, startBmc } from '../../demo/bmc.ts'
+import type { PowerEvent } from '../../demo/node.ts'
 import { type Scope, atEnd } from './cleanup.ts'
-import { heartbeatCommand, startHeartbeat } from './heartbeat.ts'
+import { HEARTBEAT_BOOT, heartbeatAnswers, heartbeatCommand, installHeartbeatFiles } from './heartbeat.ts'
 import { netns, veth } from './netns.ts'
 import { type VirtualNode, virtualNode } from './node.ts'
+import { reapArgv } from './reap.ts'
 import { until } from '../../lib/wait.ts'
 
 const repo = fileURLToPath(new URL('../../', import.meta.url))
@@ -38,6 +42,11 @@ export interface ClusterOptions {
   hacf?: string
   /** environment for halo-heartbeat (HALO_STOP_*); per node when a function of its name */
   engineEnv?: Record<string, string> | ((node: string) => Record<string, string>)
+  /**
+   * a BMC per node (ipmi_sim at 10.252.0.101 for nodea, .102 for nodeb, port 623) on a management LAN
+   * the nodes reach through eth1 (10.252.0.1 and .2); heartbeat stays on eth0
+   */
+  bmc?: boolean
 }
 
 /** halo's engine or the real Heartbeat 3.0.6 */
@@ -51,12 +60,19 @@ export interface HaloNode {
   netns: string
   /** the node's own files (etc/ha.d, var/lib/heartbeat…), there before boot(), for files a test adds */
   dir: string
-  /** the current virtual node (a new one after boot()) */
+  /** the virtual node; its pid follows every boot, its BMC's included */
   vm: VirtualNode
-  /** (re)boots the node with the same files and starts the engine */
+  /** the node's BMC, with the `bmc` option: what a fence device's configuration names */
+  bmc?: { address: string; user: string; password: string }
+  /** (re)boots the node with the same files (power off first if on); resolves once the engine answers */
   boot(): Promise<void>
-  /** has the hbtest resource NAME running on this node */
+  /** has the hbtest resource NAME running on this node (its mark in the node's /run; false when off) */
   running(resource: string): boolean
+  /** every switch of the node's power (its BMC's, a power cut, a boot), in order */
+  powerLog(): PowerEvent[]
+  /** stops every process of the node (SIGSTOP), its kernel state left as it is; thaw() resumes them */
+  freeze(): Promise<void>
+  thaw(): Promise<void>
   /** the hbtest log: one entry per call */
   hbtestLog(): { ns: bigint; name: string; action: string }[]
   /** the engine's log file */
@@ -72,9 +88,11 @@ export async function cluster(t: Scope, opts: ClusterOptions = {}): Promise<[Hal
   const nsB = await netns(t)
   await veth(nsA, nsB)
   const nodes = [
-    { name: 'nodea', address: '10.251.0.1', ns: nsA },
-    { name: 'nodeb', address: '10.251.0.2', ns: nsB },
+    { name: 'nodea', address: '10.251.0.1', ns: nsA, mgmt: '10.252.0.1', bmc: '10.252.0.101' },
+    { name: 'nodeb', address: '10.251.0.2', ns: nsB, mgmt: '10.252.0.2', bmc: '10.252.0.102' },
   ]
+  const lan = opts.bmc ? await netns(t) : undefined
+  if (lan) await managementLan(lan)
   const hacf = `keepalive ${opts.keepalive ?? '200ms'}
 deadtime ${opts.deadtime ?? '1'}
 warntime ${opts.warntime ?? '500ms'}
@@ -92,7 +110,7 @@ debugfile /var/lib/heartbeat/ha-debug
 `
   const haresources = opts.haresources ?? 'nodea hbtest::r1 hbtest::r2\nnodeb hbtest::r3\n'
   return Promise.all(
-    nodes.map(async ({ name, address, ns }, i) => {
+    nodes.map(async ({ name, address, ns, mgmt, bmc: bmcAddress }, i) => {
       const kind = opts.kinds?.[i] ?? 'halo'
       await runOk(['ip', '-n', ns, 'addr', 'add', `${address}/24`, 'brd', '10.251.0.255', 'dev', 'eth0'])
       const dir = mkdtempSync(join(tmpdir(), `halo-cluster-${name}-`))
@@ -110,23 +128,35 @@ debugfile /var/lib/heartbeat/ha-debug
       chmodSync(join(etc, 'authkeys'), 0o600)
       copyFileSync(hbtest, join(etc, 'resource.d/hbtest'))
       chmodSync(join(etc, 'resource.d/hbtest'), 0o755)
+      if (kind === 'heartbeat') installHeartbeatFiles(dir)
       const lib = join(dir, 'var/lib/heartbeat')
+      if (lan) await plugIn(lan, ns)
+      // the engine is the node's command: every boot starts it, a BMC's power-on too
+      const own = typeof opts.engineEnv === 'function' ? opts.engineEnv(name) : opts.engineEnv
+      const env = Object.entries(own ?? {}).map(([k, v]) => `${k}=${v}`)
+      const command = kind === 'heartbeat' ? HEARTBEAT_BOOT : ['env', ...env, process.execPath, bin('halo-heartbeat'), '-f']
+      const vm = await virtualNode(t, name, { netns: ns, dir, command, addresses: lan ? { eth1: `${mgmt}/24` } : {}, boot: false })
+      const bmc = lan ? await startBmc(t, { lan, address: bmcAddress, node: vm }) : undefined
+      // also when the test process is killed: ipmi_sim names its directory
+      if (bmc) atEnd(t, reapArgv(bmc.dir))
       const node: HaloNode = {
         name,
         kind,
         address,
         netns: ns,
         dir,
-        vm: undefined as unknown as VirtualNode,
+        vm,
+        bmc: bmc && { address: bmc.address, user: bmc.user, password: bmc.password },
         async boot() {
-          node.vm = await virtualNode(t, name, { netns: ns, dir })
-          if (kind === 'heartbeat') return startHeartbeat(node.vm)
-          const own = typeof opts.engineEnv === 'function' ? opts.engineEnv(name) : opts.engineEnv
-          const env = Object.entries(own ?? {}).map(([k, v]) => `${k}=${v}`)
-          spawnDetached(node.vm.enter(['env', ...env, process.execPath, bin('halo-heartbeat'), '-f']))
-          await until(`${name}'s engine to answer`, async () => (await node.vm.exec([bin('cl_status'), 'hbstatus'])).code === 0, 10_000)
+          if (vm.up) await vm.powerCut()
+          await vm.boot()
+          if (kind === 'heartbeat') return heartbeatAnswers(vm)
+          await until(`${name}'s engine to answer`, async () => (await vm.exec([bin('cl_status'), 'hbstatus'])).code === 0, 10_000)
         },
-        running: (r) => existsSync(join(lib, 'hbtest', `${r}.running`)),
+        running(r) {
+          const pid = vm.pid
+          return pid > 0 && existsSync(`/proc/${pid}/root/run/hbtest/${r}.running`)
+        },
         hbtestLog() {
           const file = join(lib, 'hbtest/log')
           if (!existsSync(file)) return []
@@ -138,12 +168,15 @@ debugfile /var/lib/heartbeat/ha-debug
         },
         haLog: () => (existsSync(join(lib, 'ha-log')) ? readFileSync(join(lib, 'ha-log'), 'utf8') : ''),
         async cmd(cmdName, ...args) {
-          const r = await node.vm.exec(kind === 'heartbeat' ? heartbeatCommand(cmdName, args) : [bin(cmdName), ...args])
+          const r = await vm.exec(kind === 'heartbeat' ? heartbeatCommand(cmdName, args) : [bin(cmdName), ...args])
           return r.stdout.trim()
         },
         async stop() {
-          await node.vm.exec(kind === 'heartbeat' ? heartbeatCommand('halo-heartbeat', ['-k']) : [process.execPath, bin('halo-heartbeat'), '-k'], { timeout: 60_000 })
+          await vm.exec(kind === 'heartbeat' ? heartbeatCommand('halo-heartbeat', ['-k']) : [process.execPath, bin('halo-heartbeat'), '-k'], { timeout: 60_000 })
         },
+        powerLog: () => vm.powerLog(),
+        freeze: () => vm.freeze(),
+        thaw: () => vm.thaw(),
       }
       return node
     }),

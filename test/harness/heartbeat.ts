@@ -5,7 +5,7 @@
  */
 import { HEARTBEAT_PROGRAMS } from '../../demo/heartbeat.ts'
 
-export { startHeartbeat } from '../../demo/heartbeat.ts'
+export { HEARTBEAT_BOOT, heartbeatAnswers, installHeartbeatFiles } from '../../demo/heartbeat.ts'
 
 /** argv for halo's command `name` on a real Heartbeat node. */
 export function heartbeatCommand(name: string, args: readonly string[]): string[] {

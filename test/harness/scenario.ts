@@ -2,8 +2,6 @@
  * What cluster scenarios ask of their nodes, halo or Heartbeat alike: who runs which hbtest resource, the
  * settled resource state, the engine's own status, and a power cut that takes the node's resources with it.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
 import { ask, type EngineStatus } from '../../ha.d/control.ts'
 import type { HaloNode } from './cluster.ts'
 import { until } from '../../lib/wait.ts'
@@ -45,10 +43,11 @@ export const calls = (node: HaloNode, action?: string) =>
     .filter((e) => action === undefined || e.action === action)
     .map((e) => `${e.action} ${e.name}`)
 
-/** A power cut: the node dies at once, and so do the resources it ran (hbtest's marks survive on disk). */
-export async function powerCut(node: HaloNode): Promise<void> {
+/**
+ * A power cut: the node dies at once, and so do the resources it ran (their marks are in its /run).
+ * Resolves with the instant the power went (epoch ms, from the node's power log), once the node is gone.
+ */
+export async function powerCut(node: HaloNode): Promise<number> {
   await node.vm.powerCut()
-  const dir = join(node.vm.dir, 'var/lib/heartbeat/hbtest')
-  if (!existsSync(dir)) return
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.running'))) rmSync(join(dir, f))
+  return Number(node.powerLog().at(-1)!.ns / 1_000_000n)
 }
