@@ -47,7 +47,7 @@ t.test('power cut of the active node: the BMC says it is off, then the peer take
 t.test('frozen active node: the peer powers it off before taking over; never two holders', async (t) => {
   const [a, b] = await cluster(t, { bmc: true, haresources: `nodea IPaddr::${VIP}/24/eth0 hbtest::r1\n` })
   for (const n of [a, b]) symlinkSync(ipaddr, join(n.dir, 'etc/ha.d/resource.d/IPaddr'))
-  fenceWith([a, b], 'fence_ipmilan', { options: 'power_wait=0' })
+  fenceWith([a, b], 'external/ipmi')
   await Promise.all([a.boot(), b.boot()])
   await settled(a, 'local')
   await settled(b, 'local')
@@ -55,12 +55,18 @@ t.test('frozen active node: the peer powers it off before taking over; never two
   const watch = watchTwoWriters(a, b, (n) => holdsVip(n) || n.running('r1'))
   const frozen = nowNs()
   await a.freeze()
-  // 3 × deadtime: the peer must have powered it off long before the thaw
-  await until('nodeb takes the VIP and r1', () => holdsVip(b) && b.running('r1'), 3000)
-  await a.thaw()
-  t.match(switchesSince(a, frozen), ['off', 'on'], "nodea was powered off by its BMC (fence_ipmilan's reboot)")
+  // the fault lasts 3 × deadtime, whatever the cluster does meanwhile
+  const thawed = new Promise<void>((done) => setTimeout(() => void a.thaw().then(done), 3000))
+  await until('nodea powered off', () => switchesSince(a, frozen).includes('off'), 10_000)
+  const off = a.powerLog().find((e) => e.ns >= frozen && e.event === 'off')!
+  t.ok(off.ns - frozen < 3_000_000_000n, `nodeb powered nodea off ${(Number(off.ns - frozen) / 1e6).toFixed(0)} ms into the freeze, before the thaw`)
+  await until('nodeb takes the VIP and r1', () => holdsVip(b) && b.running('r1'), 10_000)
+  await thawed
+  t.match(switchesSince(a, frozen), ['off', 'on'], "nodea was reset by its BMC (Heartbeat's action)")
   const [fence] = await fences(b)
-  t.match(fence, { target: 'nodea', device: 'fence_ipmilan', action: 'reboot', ok: true })
+  t.match(fence, { target: 'nodea', device: 'external/ipmi', action: 'reset', ok: true })
+  const vipUp = b.hbtestLog().find((e) => e.name === 'r1' && e.action === 'start' && e.ns >= frozen)!
+  t.ok(off.ns < vipUp.ns, 'powered off before nodeb started anything')
   // the rebooted nodea joins and gets its group back (auto_failback on)
   await until('nodea back with its group', () => holdsVip(a) && a.running('r1') && !holdsVip(b), 30_000)
   const { samples, both } = watch.stop()
