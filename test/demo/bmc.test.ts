@@ -67,6 +67,7 @@ t.test('fence_ipmilan from nodeb powers nodea off, on and through a reboot; node
   t.same(eventsSince(a, logged), ['on'])
   await engineAnswers(a)
   t.same(await fenceIpmilan(b, a, 'status'), { code: 0, out: 'Status: ON' })
+  t.same(await fenceIpmilan(a, b, 'status'), { code: 0, out: 'Status: ON' }, 'its links are up again: it reaches the BMCs')
 
   init = a.vm.pid
   logged = a.powerLog().length

@@ -48,6 +48,16 @@ export interface ClusterOptions {
   bmc?: boolean
 }
 
+/** What a fence device's configuration names (ipmi_sim, port 623), and where the BMC answers. */
+export interface BmcAccess {
+  address: string
+  user: string
+  /** new for every run; only in the BMC's private lan.conf and here */
+  password: string
+  /** the management LAN's network namespace (both BMCs' addresses are on its br0) */
+  lan: string
+}
+
 /** halo's engine or the real Heartbeat 3.0.6 */
 export type NodeKind = 'halo' | 'heartbeat'
 
@@ -61,8 +71,8 @@ export interface HaloNode {
   dir: string
   /** the virtual node; its pid follows every boot, its BMC's included */
   vm: VirtualNode
-  /** the node's BMC, with the `bmc` option: what a fence device's configuration names */
-  bmc?: { address: string; user: string; password: string }
+  /** the node's BMC, with the `bmc` option */
+  bmc?: BmcAccess
   /** (re)boots the node with the same files (power off first if on); resolves once the engine answers */
   boot(): Promise<void>
   /** has the hbtest resource NAME running on this node (its mark in the node's /run; false when off) */
@@ -145,7 +155,7 @@ debugfile /var/lib/heartbeat/ha-debug
         netns: ns,
         dir,
         vm,
-        bmc: bmc && { address: bmc.address, user: bmc.user, password: bmc.password },
+        bmc: bmc && lan ? { address: bmc.address, user: bmc.user, password: bmc.password, lan } : undefined,
         async boot() {
           if (vm.up) await vm.powerCut()
           await vm.boot()
