@@ -143,7 +143,8 @@ export class Engine {
       auth: () => this.cfg.auth,
       knownGeneration: (src) => this.membership.peers.get(src)?.generation ?? 0,
       deliver: (h) => this.dispatch(h),
-      linkAlive: (h) => this.heardStatus(h),
+      alive: (src, link, at) => this.membership.alive(src, link, at),
+      keepalive: cfg.keepalive,
     })
     this.control = await serveControl(opts.controlSocket, (r) => this.handle(r))
     this.fifo = await openFifo(opts.fifo)
