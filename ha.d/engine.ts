@@ -21,6 +21,7 @@ import { Membership } from './membership.ts'
 import { Negotiation } from './negotiation.ts'
 import { type PingNodeConfig, PingNodes } from './ping.ts'
 import { type Resource, ResourceManager, type ResourceManagerOptions } from './resources.ts'
+import { Respawn, type RespawnConfig } from './respawn.ts'
 import { restartNeeded } from './settings.ts'
 import type { AuthKeys } from './wire/auth.ts'
 import { Message } from './wire/message.ts'
@@ -50,6 +51,8 @@ export interface EngineConfig {
   /** every ha.cf directive as written, for HA_<name> and `cl_status hbparameter` */
   parameters: Record<string, string>
   hopfudge: number
+  /** respawn and failfast lines */
+  respawn: RespawnConfig
 }
 
 export interface EngineOptions {
@@ -75,6 +78,7 @@ export class Engine {
   private readonly rm: ResourceManager
   private readonly pings: PingNodes
   private readonly hooks: Hooks
+  private readonly respawn: Respawn
   /** the peer is dead and no ping node answers: we gave everything up */
   private cutOff = false
   /** how many ping nodes the peer reaches, as its last num_ping_nodes said */
@@ -108,6 +112,7 @@ export class Engine {
     this.pings = new PingNodes(cfg.pingNodes, { interval: cfg.keepalive, deadping: cfg.deadping, log })
     this.pings.on('change', () => this.pingsChanged())
     this.hooks = new Hooks(opts.rcDir, { log, env: opts.scriptEnv })
+    this.respawn = new Respawn(cfg.respawn, { log, env: opts.scriptEnv, leave: () => void this.shutdown() })
     this.negotiation = new Negotiation({
       log,
       peer: this.peer,
@@ -290,6 +295,7 @@ export class Engine {
     const peer = this.membership.peers.get(this.peer)
     if (peer && peer.state === 'init') return
     this.commUp = true
+    void this.respawn.start()
     const alive = this.peerAlive()
     this.opts.log.info(alive ? 'communication with the peer is up: negotiating resources' : `node ${this.peer || '(none)'} is not up: starting alone`)
     this.negotiation.commUp(alive)
@@ -376,6 +382,7 @@ export class Engine {
       this.opts.log.info('shutdown requested: giving up resources')
       const t0 = performance.now()
       await this.negotiation.shutdown()
+      await this.respawn.stop()
       this.opts.log.info(`resources given up in ${Math.round(performance.now() - t0)} ms; leaving the cluster`)
       // the peer takes over on the shutdone: close the sockets once it has left them (bounded)
       await Promise.race([this.wire?.flushed(), sleep(SEND_FLUSH_MS, undefined, { ref: false })])

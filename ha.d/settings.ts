@@ -11,6 +11,7 @@ import { ConfigError } from '../lib/errors.ts'
 import type { LogSinks } from '../lib/log.ts'
 import type { EngineConfig } from './engine.ts'
 import type { Medium } from './media.ts'
+import { heartbeatClientEnv } from './respawn.ts'
 
 export interface Settings {
   config: EngineConfig
@@ -36,6 +37,7 @@ export function loadSettings(confDir: string, uname = hostname()): Settings {
     auth: readAuthKeys(join(confDir, 'authkeys')),
     parameters: Object.fromEntries(hacf.parameters),
     hopfudge: hacf.hopfudge,
+    respawn: { file: hacf.file, clients: hacf.respawn, env: heartbeatClientEnv(hacf, confDir) },
   }
   const { logging } = hacf
   const logSinks: LogSinks = {
