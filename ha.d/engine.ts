@@ -23,6 +23,7 @@ import { Negotiation } from './negotiation.ts'
 import { Outdater } from './outdate.ts'
 import { type PingNodeConfig, PingNodes } from './ping.ts'
 import { type Resource, ResourceManager, type ResourceManagerOptions } from './resources.ts'
+import { Respawn, type RespawnConfig } from './respawn.ts'
 import { restartNeeded } from './settings.ts'
 import type { AuthKeys } from './wire/auth.ts'
 import { Message } from './wire/message.ts'
@@ -52,6 +53,8 @@ export interface EngineConfig {
   /** every ha.cf directive as written, for HA_<name> and `cl_status hbparameter` */
   parameters: Record<string, string>
   hopfudge: number
+  /** respawn and failfast lines */
+  respawn: RespawnConfig
 }
 
 export interface EngineOptions {
@@ -80,6 +83,7 @@ export class Engine {
   private readonly pings: PingNodes
   private readonly hooks: Hooks
   private readonly outdater: Outdater
+  private readonly respawn: Respawn
   /** the peer is dead and no ping node answers: we gave everything up */
   private cutOff = false
   /** how many ping nodes the peer reaches, as its last num_ping_nodes said */
@@ -117,6 +121,7 @@ export class Engine {
     this.pings = new PingNodes(cfg.pingNodes, { interval: cfg.keepalive, deadping: cfg.deadping, log })
     this.pings.on('change', () => this.pingsChanged())
     this.hooks = new Hooks(opts.rcDir, { log, env: opts.scriptEnv })
+    this.respawn = new Respawn(cfg.respawn, { log, env: opts.scriptEnv, leave: () => void this.shutdown() })
     this.negotiation = new Negotiation({
       log,
       peer: this.peer,
@@ -155,7 +160,8 @@ export class Engine {
       auth: () => this.cfg.auth,
       knownGeneration: (src) => this.membership.peers.get(src)?.generation ?? 0,
       deliver: (h) => this.dispatch(h),
-      linkAlive: (h) => this.heardStatus(h),
+      alive: (src, link, at) => this.membership.alive(src, link, at),
+      keepalive: cfg.keepalive,
     })
     this.control = await serveControl(opts.controlSocket, (r) => this.handle(r))
     this.fifo = await openFifo(opts.fifo)
@@ -352,6 +358,7 @@ export class Engine {
       return
     }
     this.commUp = true
+    void this.respawn.start()
     this.opts.log.info(alive ? 'communication with the peer is up: negotiating resources' : `node ${this.peer || '(none)'} is not up: starting alone`)
     this.negotiation.commUp(alive)
   }
@@ -439,6 +446,7 @@ export class Engine {
       this.opts.log.info('shutdown requested: giving up resources')
       const t0 = performance.now()
       await this.negotiation.shutdown()
+      await this.respawn.stop()
       this.opts.log.info(`resources given up in ${Math.round(performance.now() - t0)} ms; leaving the cluster`)
       // the peer takes over on the shutdone: close the sockets once it has left them (bounded)
       await Promise.race([this.wire?.flushed(), sleep(SEND_FLUSH_MS, undefined, { ref: false })])

@@ -3,8 +3,17 @@
  *
  *   out: fields → common fields (src, seq, hg, ts, ld, ttl) → netstring form signed with authkeys' key →
  *        kept in the outbox (for retransmission) → every medium
- *   in:  datagram → decode → verify → from our peer? not a replay? → sequence (duplicates dropped, gaps
- *        asked for, acks) → addressed to us? → the engine; retransmission requests are answered here
+ *   in:  datagram → decode → verify → from our peer? not a replay? → proof of life → sequence (duplicates
+ *        dropped, gaps asked for, acks) → addressed to us? → the engine; retransmission requests are
+ *        answered here
+ *
+ * Any authentic datagram of the peer's proves it alive, as of a moment a replay cannot move: a seq never
+ * heard before (new, or a retransmission: Heartbeat also counts a retransmitted status), now; an ack or a
+ * retransmission request, when we sent the seq it names (the peer had it, so it lived after that). A
+ * duplicate proves the link only, since anyone can send a copy. And a peer gone quiet for two keepalives is
+ * asked for the messages it must have sent since (NS_rexmit, which Heartbeat answers too): on a lossy
+ * link its answers keep it alive where the statuses alone would miss the deadtime; a dead one answers
+ * nothing, so its death is declared no later.
  *
  * A packet that is malformed, not authentic, from a stranger or a replay is counted and dropped with a
  * debug line: nothing a peer sends can stop the engine.
@@ -50,9 +59,18 @@ export interface ExchangeOptions {
   knownGeneration(src: string): number
   /** a new message for us */
   deliver(h: Heard): void
-  /** a status we already had, on another medium: it still proves that link alive */
-  linkAlive(h: Heard): void
+  /**
+   * A datagram of the peer's came on `link`. `at` (performance.now() time) is when it proves the peer
+   * alive; undefined when it proves the link only (a duplicate). Says whether membership counts the peer
+   * alive: only then is it asked when it goes quiet.
+   */
+  alive(src: string, link: string, at?: number): boolean
+  /** ms between our statuses, which the peer sends as often: how soon a quiet peer is asked */
+  keepalive: number
 }
+
+/** A quiet peer is asked for at most this many of the messages it owes us at a time. */
+const ASK_AT_MOST = 3
 
 export class Exchange {
   readonly counters: Counters = { malformed: 0, unauthentic: 0, strangers: 0, replays: 0, duplicates: 0 }
@@ -60,6 +78,13 @@ export class Exchange {
   private readonly tracks = new Map<string, SeqTrack>()
   private readonly peerUuid = new Map<string, Buffer>()
   private lastSend: Promise<void> = Promise.resolve()
+  /** performance.now() of the peer's latest proof of life */
+  private lastProof = 0
+  /** ts (the peer's clock, s) of its newest sequenced message: an unsequenced one much older is a copy */
+  private peerTs = 0
+  /** the peer's own deadtime (dt of its statuses): how long a quiet peer is worth asking */
+  private peerDeadtime = 0
+  private quiet?: NodeJS.Timeout
 
   private constructor(
     private readonly media: Media,
@@ -101,12 +126,13 @@ export class Exchange {
 
   /** The peer died or restarted: what we expected of its old life is void. */
   forget(peer: string): void {
-    this.tracks.get(peer)?.stop()
-    this.tracks.delete(peer)
+    this.tracks.get(peer)?.lose()
+    clearTimeout(this.quiet)
   }
 
   close(): void {
     for (const t of this.tracks.values()) t.stop()
+    clearTimeout(this.quiet)
     this.media.close()
   }
 
@@ -143,17 +169,58 @@ export class Exchange {
     if (seq !== undefined) {
       const track = this.track(src)
       if (track.arrived(hg, seq) === 'duplicate') {
-        if (type === 'status' && seq === track.last) this.opts.linkAlive(heard)
+        this.opts.alive(src, a.link)
         return this.drop('duplicates', `${src} seq ${seq} t=${type}`)
       }
+      if (type === 'status') this.peerDeadtime = msg.num('dt') ?? this.peerDeadtime
+      this.peerTs = Math.max(this.peerTs, msg.num('ts') ?? 0)
+      this.provenAlive(src, a.link, performance.now())
       if (track.shouldAck(seq)) this.send(new Message().add('t', 'NS_ackmsg').add('dest', src).addNum('ackseq', seq))
     }
     const dest = msg.get('dest')
     if (dest !== undefined && dest !== this.opts.self) return
     this.opts.log.debug(`got t=${type} from ${src}${seq !== undefined ? ` seq ${seq}` : ''}`)
+    if (seq === undefined) this.provenAlive(src, a.link, this.namedSeqSent(msg))
     if (type === 'NS_rexmit') return this.retransmit(src, msg)
     if (type === 'NS_nak_rexmit') return this.track(src).forget(msg.num('firstseq') ?? 0, msg.num('lastseq') ?? msg.num('firstseq') ?? 0)
     this.opts.deliver(heard)
+  }
+
+  /**
+   * When we sent the seq of ours that an unsequenced message names: an ack names one the peer had; a
+   * retransmission request one after the last it had (that one is at firstseq - 1, whether it asks for a
+   * gap or, quiet itself, for what we owe it). Our seqs start again at 1 when we restart, so a message
+   * stamped (ts) before the peer's newest sequenced one, beyond a second's rounding, may name a seq of
+   * our previous life: it proves nothing.
+   */
+  private namedSeqSent(msg: Message): number | undefined {
+    const type = msg.get('t')
+    if ((msg.num('ts') ?? 0) < this.peerTs - 1) return undefined
+    if (type === 'NS_ackmsg') return this.outbox.sentAt(msg.num('ackseq') ?? 0)
+    if (type === 'NS_rexmit') return this.outbox.sentAt((msg.num('firstseq') ?? 0) - 1)
+    return undefined
+  }
+
+  private provenAlive(src: string, link: string, at: number | undefined): void {
+    if (!this.opts.alive(src, link, at) || at === undefined || at <= this.lastProof) return
+    this.lastProof = at
+    clearTimeout(this.quiet)
+    this.quiet = setTimeout(() => this.askQuietPeer(), at + 2 * this.opts.keepalive - performance.now())
+  }
+
+  /**
+   * The peer has missed two keepalives: ask it for the messages after the last we had, as many as it must
+   * have sent since (one less than the keepalives passed, so never one it has not sent yet), and again
+   * every quarter keepalive until it answers or its deadtime is over; more seldom (a sixteenth of the
+   * silence) when a peer that announced a long deadtime (starting, or Heartbeat restarting) stays quiet.
+   */
+  private askQuietPeer(): void {
+    const silent = performance.now() - this.lastProof
+    const last = this.tracks.get(this.opts.peer)?.last ?? 0
+    if (last === 0 || silent >= this.peerDeadtime) return
+    const owed = Math.min(ASK_AT_MOST, Math.max(1, Math.floor(silent / this.opts.keepalive) - 1))
+    this.send(new Message().add('t', 'NS_rexmit').add('dest', this.opts.peer).addNum('firstseq', last + 1).addNum('lastseq', last + owed))
+    this.quiet = setTimeout(() => this.askQuietPeer(), Math.max(this.opts.keepalive / 4, silent / 16))
   }
 
   private track(peer: string): SeqTrack {

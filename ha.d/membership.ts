@@ -1,12 +1,18 @@
 /**
- * Who is alive. A peer is dead when its own advertised deadtime (`dt` in its status) has passed since
- * its last accepted status; a node never heard from is dead after initdead. Each peer has a timer of its
- * own, re-armed by each status: death is declared the moment its deadtime passes, not at the next tick.
+ * Who is alive. A peer is dead when its own advertised deadtime (`dt` in its status) has passed since it
+ * last proved itself alive: by a status, or by any other datagram the exchange finds to prove it (see
+ * exchange.ts); a node never heard from is dead after initdead. Each peer has a timer of its own, re-armed
+ * by each proof: death is declared the moment its deadtime passes, not at the next tick. Heartbeat checks
+ * every 250 ms, so a status due right at the deadline (deadtime a multiple of keepalive, as in most
+ * ha.cf) never kills there; a small margin does the same here without waiting for a tick.
  * Generations: lower than the last seen is a replay (dropped); higher is a restart of that node; the
  * same one from a node we declared dead is a healed partition (it never stopped: we just lost it).
  */
 import { EventEmitter } from 'node:events'
 import type { Logger } from '../lib/log.ts'
+
+/** How late past its deadtime a peer's proof of life may come: the delivery jitter of a status due then. */
+export const LATE_MARGIN_MS = 25
 
 /** The words cl_status uses: init and up before the node is active, dead after its deadtime. */
 export type NodeState = 'init' | 'up' | 'active' | 'dead'
@@ -27,8 +33,12 @@ export interface Peer {
   name: string
   state: NodeState
   generation: number
-  /** performance.now() of the last accepted status */
+  /** its deadtime, from its last status (dt=), ms */
+  deadtime: number
+  /** performance.now() of its last proof of life (a status, or another datagram that proves it) */
   lastHeard: number
+  /** performance.now() of its last accepted status, for "Late heartbeat" */
+  lastStatus: number
   links: Map<string, { up: boolean; timer?: NodeJS.Timeout }>
   timer?: NodeJS.Timeout
 }
@@ -52,7 +62,7 @@ export class Membership extends EventEmitter<{ up: [Peer]; dead: [Peer]; restart
     super()
     for (const name of opts.nodes) {
       if (name === opts.self) continue
-      this.peers.set(name, { name, state: 'init', generation: 0, lastHeard: 0, links: new Map(opts.links.map((l) => [l, { up: false }])) })
+      this.peers.set(name, { name, state: 'init', generation: 0, deadtime: opts.deadtime, lastHeard: 0, lastStatus: 0, links: new Map(opts.links.map((l) => [l, { up: false }])) })
     }
   }
 
@@ -71,17 +81,18 @@ export class Membership extends EventEmitter<{ up: [Peer]; dead: [Peer]; restart
     }
     const now = performance.now()
     const restarted = peer.generation !== 0 && msg.generation > peer.generation
-    if (peer.lastHeard > 0 && peer.state !== 'dead' && !restarted) {
-      const interval = now - peer.lastHeard
+    if (peer.lastStatus > 0 && peer.state !== 'dead' && !restarted) {
+      const interval = now - peer.lastStatus
       if (interval > this.opts.warntime) this.opts.log.warn(`Late heartbeat: node ${peer.name}: interval ${Math.round(interval)} ms`)
     }
     const wasDead = peer.state === 'dead' || peer.state === 'init'
     // Heartbeat's test: a status from a node marked dead, generation unchanged (and known)
     const healed = peer.state === 'dead' && !restarted && peer.generation > 0
     peer.generation = msg.generation
-    peer.lastHeard = now
+    peer.deadtime = msg.deadtime
+    peer.lastHeard = peer.lastStatus = now
     peer.state = msg.state === 'active' ? 'active' : 'up'
-    this.arm(peer, msg.deadtime)
+    this.arm(peer, msg.deadtime + LATE_MARGIN_MS, msg.deadtime)
     this.linkHeard(peer, msg.link, msg.deadtime)
     if (restarted) {
       this.opts.log.info(`node ${peer.name} restarted (generation ${msg.generation})`)
@@ -101,9 +112,26 @@ export class Membership extends EventEmitter<{ up: [Peer]; dead: [Peer]; restart
     return 'accepted'
   }
 
-  private arm(peer: Peer, ms: number): void {
+  /**
+   * A datagram of the peer's on `link` (exchange.ts): the link is up; `at` proves the node alive then,
+   * which postpones its death. Only a status raises a node that is dead or not yet heard from. Returns
+   * whether the peer counts as alive (up or active).
+   */
+  alive(name: string, link: string, at?: number): boolean {
+    const peer = this.peers.get(name)
+    if (!peer || peer.state === 'dead' || peer.state === 'init') return false
+    this.linkHeard(peer, link, peer.deadtime)
+    if (at !== undefined && at > peer.lastHeard) {
+      peer.lastHeard = at
+      this.arm(peer, at + peer.deadtime + LATE_MARGIN_MS - performance.now(), peer.deadtime)
+    }
+    return true
+  }
+
+  /** Declares the peer dead in `ms` unless a proof of life comes first; `deadtime` is what the log says. */
+  private arm(peer: Peer, ms: number, deadtime = ms): void {
     clearTimeout(peer.timer)
-    peer.timer = setTimeout(() => this.die(peer, ms), ms)
+    peer.timer = setTimeout(() => this.die(peer, deadtime), ms)
   }
 
   private die(peer: Peer, ms: number): void {

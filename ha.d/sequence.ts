@@ -11,23 +11,31 @@ export const HISTORY = 500
 /** Heartbeat acknowledges one message in ACK_MSG_DIV. */
 const ACK_DIV = 10
 
-/** What this node sent lately, by seq, so a peer's retransmission request is answered byte for byte. */
+/**
+ * What this node sent lately, by seq, so a peer's retransmission request is answered byte for byte; and
+ * when, since a peer that names one of our seqs (an ack, a request) was alive after we sent it.
+ */
 export class Outbox {
   private seq = 0
-  private readonly sent = new Map<number, Buffer>()
+  private readonly sent = new Map<number, { bytes: Buffer; at: number }>()
 
   next(): number {
     return ++this.seq
   }
 
   keep(seq: number, bytes: Buffer): void {
-    this.sent.set(seq, bytes)
+    this.sent.set(seq, { bytes, at: performance.now() })
     this.sent.delete(seq - HISTORY)
   }
 
   /** The message sent as `seq`, or undefined when it is older than the history (answer with a nak). */
   get(seq: number): Buffer | undefined {
-    return this.sent.get(seq)
+    return this.sent.get(seq)?.bytes
+  }
+
+  /** performance.now() when `seq` was sent, while it is in the history. */
+  sentAt(seq: number): number | undefined {
+    return this.sent.get(seq)?.at
   }
 }
 
@@ -45,6 +53,8 @@ export class SeqTrack {
   private readonly missing = new Set<number>()
   private ackTrigger = -1
   private timer?: NodeJS.Timeout
+  /** the peer was declared dead: what it sent meanwhile is not owed to us, but what we had stays had */
+  private lost = false
 
   constructor(private readonly onGap: (gap: GapRequest) => void) {}
 
@@ -55,12 +65,13 @@ export class SeqTrack {
       if (!this.missing.delete(seq)) return 'duplicate'
       return 'new'
     }
-    // the first message heard may be any seq (we joined late): nothing before it is owed to us
-    if (this.highest > 0) {
+    // the first message heard may be any seq (we joined late, or it came back): nothing before it is owed to us
+    if (this.highest > 0 && !this.lost) {
       for (let s = Math.max(this.highest + 1, seq - HISTORY); s < seq; s++) this.missing.add(s)
     }
     if (this.ackTrigger < 0) this.ackTrigger = seq % ACK_DIV
     this.highest = seq
+    this.lost = false
     if (this.missing.size > 0) this.scheduleRequest()
     return 'new'
   }
@@ -81,13 +92,24 @@ export class SeqTrack {
     return this.highest
   }
 
-  private reset(hg: number): void {
-    this.generation = hg
-    this.highest = 0
+  /**
+   * The peer was declared dead (or restarted): stop asking for what it missed, and take its next message
+   * without a gap, as Heartbeat resets its tracking then. The seqs heard stay heard, so a copy of an old
+   * message (a replay) is still a duplicate and cannot pass for a node that came back.
+   */
+  lose(): void {
     this.missing.clear()
-    this.ackTrigger = -1
     clearTimeout(this.timer)
     this.timer = undefined
+    this.lost = true
+  }
+
+  private reset(hg: number): void {
+    this.lose()
+    this.generation = hg
+    this.highest = 0
+    this.ackTrigger = -1
+    this.lost = false
   }
 
   private scheduleRequest(): void {

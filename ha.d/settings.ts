@@ -13,6 +13,7 @@ import type { EngineConfig } from './engine.ts'
 import { readFenceCf } from './fence-cf.ts'
 import type { FencingConfig } from './fencing.ts'
 import type { Medium } from './media.ts'
+import { heartbeatClientEnv } from './respawn.ts'
 
 export interface Settings {
   config: EngineConfig
@@ -40,6 +41,7 @@ export function loadSettings(confDir: string, uname = hostname()): Settings {
     auth: readAuthKeys(join(confDir, 'authkeys')),
     parameters: Object.fromEntries(hacf.parameters),
     hopfudge: hacf.hopfudge,
+    respawn: { file: hacf.file, clients: hacf.respawn, env: heartbeatClientEnv(hacf, confDir) },
   }
   const { logging } = hacf
   const logSinks: LogSinks = {

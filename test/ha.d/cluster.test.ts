@@ -49,6 +49,7 @@ t.test('power cut of the active node: the peer takes over; the owner returning g
   // nodea, up for less than 5 s, advertises deadtime 1 s + 2 s (as Heartbeat does): the death follows that
   const dt = Number(/node nodea is dead \(silent for \d+ ms; its deadtime is (\d+) ms\)/.exec(b.haLog())?.[1])
   t.ok(took < dt + 1000, `failover within nodea's advertised deadtime (${dt} ms) + 1 s of the power cut: ${Math.round(took)} ms`)
+  t.match(b.haLog(), /node nodea is dead/)
   await settled(b, 'all')
   t.equal(await b.cmd('cl_status', 'nodestatus', 'nodea'), 'dead')
 })

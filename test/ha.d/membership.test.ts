@@ -117,3 +117,54 @@ t.test('a departed peer (shutdone) is dead at once', async (t) => {
   await within(100, dead)
   t.equal(m.peers.get('nodeb')!.state, 'dead')
 })
+
+t.test('any proof of life postpones a death; a duplicate proves the link only', async (t) => {
+  const { m, log } = membership(t, { links: ['hb0'] })
+  m.start()
+  let dead = false
+  m.on('dead', () => (dead = true))
+  m.heard(status({ deadtime: 300 }))
+  const t0 = performance.now()
+  let proven = t0
+  // no status after the first: datagrams that prove it alive (as the exchange reports them) keep it up
+  while (performance.now() - t0 < 600) {
+    proven = performance.now()
+    t.ok(m.alive('nodeb', 'hb0', proven), 'counted alive')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  t.notOk(dead, 'alive past its deadtime while its datagrams come')
+  t.equal(m.peers.get('nodeb')!.state, 'active')
+  // duplicates (anyone can send a copy) do not keep it alive
+  const died = once(m, 'dead')
+  const copies = setInterval(() => m.alive('nodeb', 'hb0'), 50)
+  t.teardown(() => clearInterval(copies))
+  await within(5000, died)
+  t.ok(performance.now() - proven >= 295, 'dead by its deadtime after the last proof')
+  t.match(log(), /node nodeb is dead \(silent for \d+ ms; its deadtime is 300 ms\)/)
+})
+
+t.test('a proof of life as of a moment in the past counts from that moment', async (t) => {
+  const { m } = membership(t)
+  m.heard(status({ deadtime: 300 }))
+  await new Promise((r) => setTimeout(r, 100))
+  const sent = performance.now() - 250
+  m.alive('nodeb', 'hb0', sent)
+  t.ok(m.peers.get('nodeb')!.lastHeard > sent, 'an older proof changes nothing')
+  const t0 = performance.now()
+  m.alive('nodeb', 'hb0', t0 - 20)
+  t.equal(m.peers.get('nodeb')!.lastHeard, t0 - 20)
+  await within(5000, once(m, 'dead'))
+  t.ok(performance.now() - (t0 - 20) >= 295, 'dead a deadtime after the moment proven')
+})
+
+t.test('a proof of life never raises a dead node: only its status does', async (t) => {
+  const { m } = membership(t, { initdead: 100 })
+  m.start()
+  t.notOk(m.alive('nodeb', 'hb0', performance.now()), 'not counted before its first status')
+  await within(5000, once(m, 'dead'))
+  t.notOk(m.alive('nodeb', 'hb0', performance.now()), 'not counted once dead')
+  t.equal(m.peers.get('nodeb')!.state, 'dead')
+  const up = once(m, 'up')
+  m.heard(status())
+  await within(1000, up)
+})
