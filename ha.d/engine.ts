@@ -102,6 +102,8 @@ export class Engine {
   private reqnodesTimer?: NodeJS.Timeout
   private startedAt = 0
   private commUp = false
+  /** the deadtime (dt=) of our last status: how long the peer waits before it finds us dead */
+  private advertisedDeadtime = 0
   private stopping?: Promise<void>
   /** resolves when the engine has left the cluster and closed everything */
   readonly done: Promise<void>
@@ -182,9 +184,12 @@ export class Engine {
     this.wire?.send(own)
   }
 
+  private young(): boolean {
+    return performance.now() - this.startedAt < STARTUP_DT_WINDOW_MS
+  }
+
   private sendStatus(): void {
-    const young = performance.now() - this.startedAt < STARTUP_DT_WINDOW_MS
-    const dt = this.cfg.deadtime + (young ? STARTUP_DT_EXTRA_MS : 0)
+    const dt = (this.advertisedDeadtime = this.cfg.deadtime + (this.young() ? STARTUP_DT_EXTRA_MS : 0))
     const st = this.commUp ? 'active' : 'up'
     this.send(new Message().add('t', 'status').add('st', st).addNum('dt', dt).addNum('protocol', 1))
   }
@@ -283,8 +288,12 @@ export class Engine {
       const wanted = () => !this.peerAlive() && this.stopping === undefined
       if (!this.servesFirst()) {
         if (await fencing.poweredOff(this.peer)) return true
-        this.opts.log.warn(`${this.peer} is dead and this node serves less: it lets ${this.peer} fence first for ${fencing.delay} ms (two-node race), then fences it`)
-        await sleep(fencing.delay, undefined, { ref: false })
+        // the peer finds us dead only after the deadtime we advertised (longer while we are young): its turn
+        // to fence starts then, and the delay counts from it
+        const theirs = this.membership.peers.get(this.peer)?.deadtime ?? this.cfg.deadtime
+        const wait = fencing.delay + Math.max(0, this.advertisedDeadtime - theirs)
+        this.opts.log.warn(`${this.peer} is dead and this node serves less: it lets ${this.peer} fence first for ${wait} ms (two-node race), then fences it`)
+        await sleep(wait, undefined, { ref: false })
       }
       return wanted() && (await fencing.fence(this.peer, wanted))
     })().then((ok) => {
