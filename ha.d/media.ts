@@ -44,6 +44,8 @@ interface Route {
   /** where this medium sends to, and through which socket (mcast: the one joined on its interface) */
   to: string
   socket: Socket
+  /** the error code of the last send, while sends fail */
+  failing?: string
 }
 
 export class Media extends EventEmitter<{ arrival: [Arrival]; error: [Error] }> {
@@ -115,8 +117,11 @@ export class Media extends EventEmitter<{ arrival: [Arrival]; error: [Error] }> 
     const sentOn = (r: Route) =>
       new Promise<void>((resolve) =>
         r.socket.send(data, r.medium.port, r.to, (e) => {
-          // a link that is down shows as dead in membership (cl_status hblinkstatus): not an error each keepalive
-          if (e && !LINK_DOWN.has((e as NodeJS.ErrnoException).code ?? '')) this.emit('error', e)
+          // a link that is down shows as dead in membership (cl_status hblinkstatus): not an error each
+          // keepalive; another failure (a firewall's EPERM) is said once, until a send goes through again
+          const code = (e as NodeJS.ErrnoException | null)?.code
+          if (e && !LINK_DOWN.has(code ?? '') && r.failing !== code) this.emit('error', e)
+          r.failing = e ? code : undefined
           resolve()
         }),
       )
