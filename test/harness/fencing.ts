@@ -13,7 +13,7 @@ import { engineStatus } from './scenario.ts'
 export type FenceKind = 'external/ipmi' | 'fence_ipmilan'
 
 /**
- * Heartbeat's `stonith_host * external/ipmi NODE BMC admin PASSWORD lan` lines in both ha.cf, or fence.cf
+ * Heartbeat's `stonith_host OTHER external/ipmi NODE BMC admin PASSWORD lan` lines in both ha.cf, or fence.cf
  * devices for fence_ipmilan (lanplus, cipher suite 3: ipmi_sim answers no other without a 10 s stall).
  */
 export function fenceWith(nodes: readonly HaloNode[], kind: FenceKind, fenceCf: { delay?: string; options?: string } = {}): void {
@@ -24,7 +24,10 @@ export function fenceWith(nodes: readonly HaloNode[], kind: FenceKind, fenceCf: 
   for (const node of nodes) {
     const etc = join(node.dir, 'etc/ha.d')
     if (kind === 'external/ipmi') {
-      appendFileSync(join(etc, 'ha.cf'), nodes.map((n) => `stonith_host * external/ipmi ${n.name} ${bmc(n).address} ${bmc(n).user} ${bmc(n).password} lan\n`).join(''))
+      // each line used from the other node only (HOSTFROM): Heartbeat 3.0.6 tries its devices without asking
+      // which nodes they fence, so with `*` it would reset a node through its own BMC
+      const other = (n: HaloNode) => nodes.find((x) => x !== n)!.name
+      appendFileSync(join(etc, 'ha.cf'), nodes.map((n) => `stonith_host ${other(n)} external/ipmi ${n.name} ${bmc(n).address} ${bmc(n).user} ${bmc(n).password} lan\n`).join(''))
       chmodSync(join(etc, 'ha.cf'), 0o600)
     }
     const lines = kind === 'fence_ipmilan' ? nodes.map((n) => `device ${n.name} fence_ipmilan ip=${bmc(n).address} username=${bmc(n).user} password=${bmc(n).password} lanplus=1 cipher=3 ${fenceCf.options ?? ''}\n`) : []
