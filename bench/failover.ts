@@ -6,22 +6,17 @@
 //   npm run bench:failover [-- --runs 10 --idle 60]
 // Needs root and `node build.ts halo-heartbeat cl_status hb_standby hb_takeover`.
 import { Scope } from '../demo/scope.ts'
-import { cluster, type HaloNode, type NodeKind } from '../test/harness/cluster.ts'
+import { KIND_NAMES, cluster, type HaloNode, type NodeKind } from '../test/harness/cluster.ts'
 import { powerCut } from '../test/harness/scenario.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { until } from '../lib/wait.ts'
 import { STARTUP_DT_WINDOW_MS } from '../ha.d/engine.ts'
-import { median } from './lib/measure.ts'
+import { median, numberFlag } from './lib/measure.ts'
 import { type IdleCost, idleCost } from './failover/node-cost.ts'
 
-const flag = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`)
-  return at >= 0 ? Number(process.argv[at + 1]) : fallback
-}
-const runs = flag('runs', 10)
-const idleSeconds = flag('idle', 60)
+const runs = numberFlag('runs', 10)
+const idleSeconds = numberFlag('idle', 60)
 const DEADTIME_MS = 1000
-const NAMES: Record<NodeKind, string> = { halo: 'halo', heartbeat: 'Heartbeat' }
 
 interface PairFigures {
   label: string
@@ -41,7 +36,7 @@ const startedAfter = (n: HaloNode, name: string, since: number) => {
 async function pair(kinds: readonly [NodeKind, NodeKind], cost?: (node: HaloNode) => Promise<void>): Promise<PairFigures> {
   // the harness's cleanups run when the pair is done
   const s = new Scope()
-  const label = `${NAMES[kinds[0]]} → ${NAMES[kinds[1]]}`
+  const label = `${KIND_NAMES[kinds[0]]} → ${KIND_NAMES[kinds[1]]}`
   const figures: PairFigures = { label, first: [], whole: [], failback: [] }
   try {
     const [a, b] = await cluster(s, { kinds, auth: 'sha1', media: 'bcast', haresources: 'nodea hbtest::r1 hbtest::r2\n', keepalive: '200ms', deadtime: '1', warntime: '500ms', autoFailback: 'on' })
@@ -76,7 +71,7 @@ const f = (n: number) => n.toFixed(0).padStart(6)
 async function main(): Promise<void> {
   const idle: Partial<Record<NodeKind, IdleCost>> = {}
   const measureIdle = (kind: NodeKind) => async (node: HaloNode) => {
-    process.stderr.write(`idle ${NAMES[kind]} node for ${idleSeconds} s…\n`)
+    process.stderr.write(`idle ${KIND_NAMES[kind]} node for ${idleSeconds} s…\n`)
     idle[kind] = await idleCost(node.vm, idleSeconds)
   }
   const results = [
@@ -96,7 +91,7 @@ async function main(): Promise<void> {
   console.log(`\nidle, one node, ${idleSeconds} s: processes, CPU % of one core, PSS MB`)
   for (const kind of ['halo', 'heartbeat'] as const) {
     const c = idle[kind]!
-    console.log(`${NAMES[kind].padEnd(10)} ${String(c.processes).padStart(3)} ${c.cpu.toFixed(2).padStart(6)} % ${c.pss.toFixed(1).padStart(6)} MB`)
+    console.log(`${KIND_NAMES[kind].padEnd(10)} ${String(c.processes).padStart(3)} ${c.cpu.toFixed(2).padStart(6)} % ${c.pss.toFixed(1).padStart(6)} MB`)
   }
   const halo = median(results[0].first)
   const theirs = median(results[1].first)

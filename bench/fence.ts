@@ -12,20 +12,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Scope } from '../demo/scope.ts'
 import { STARTUP_DT_WINDOW_MS } from '../ha.d/engine.ts'
 import { until } from '../lib/wait.ts'
-import { cluster, type HaloNode, type NodeKind } from '../test/harness/cluster.ts'
+import { KIND_NAMES, cluster, type HaloNode, type NodeKind } from '../test/harness/cluster.ts'
 import { fenceWith, nowNs, switchesSince } from '../test/harness/fencing.ts'
 import { engineStatus, powerCut } from '../test/harness/scenario.ts'
 import { type LossFigures, falseDeaths } from './fence/loss.ts'
-import { median } from './lib/measure.ts'
+import { median, numberFlag } from './lib/measure.ts'
 
-const flag = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`)
-  return at >= 0 ? Number(process.argv[at + 1]) : fallback
-}
-const runs = flag('runs', 10)
-const lossSeconds = flag('loss-seconds', 60)
+const runs = numberFlag('runs', 10)
+const lossSeconds = numberFlag('loss-seconds', 60)
 const DEADTIME_MS = 1000
-const NAMES: Record<NodeKind, string> = { halo: 'halo', heartbeat: 'Heartbeat' }
 
 interface Figures {
   kind: NodeKind
@@ -72,7 +67,7 @@ async function pair(kind: NodeKind): Promise<Figures> {
       await until(`${kind}: nodeb takes the group`, () => both(b), 30_000)
       figures.cut.push(r1StartedAfter(b, cut))
       if (kind === 'halo') figures.device.push((await engineStatus(b)).fencing!.history.at(-1)!.ms)
-      process.stderr.write(`${NAMES[kind]} power cut #${i + 1}: ${figures.cut.at(-1)!.toFixed(0)} ms\n`)
+      process.stderr.write(`${KIND_NAMES[kind]} power cut #${i + 1}: ${figures.cut.at(-1)!.toFixed(0)} ms\n`)
       await home(a, b)
     }
     for (let i = 0; i < runs; i++) {
@@ -83,7 +78,7 @@ async function pair(kind: NodeKind): Promise<Figures> {
       figures.frozenOff.push(Number(off.ns - frozen) / 1e6)
       await until(`${kind}: nodeb takes the group`, () => both(b), 30_000)
       figures.frozen.push(r1StartedAfter(b, frozen))
-      process.stderr.write(`${NAMES[kind]} frozen #${i + 1}: off after ${figures.frozenOff.at(-1)!.toFixed(0)} ms, r1 on nodeb after ${figures.frozen.at(-1)!.toFixed(0)} ms\n`)
+      process.stderr.write(`${KIND_NAMES[kind]} frozen #${i + 1}: off after ${figures.frozenOff.at(-1)!.toFixed(0)} ms, r1 on nodeb after ${figures.frozen.at(-1)!.toFixed(0)} ms\n`)
       await a.thaw()
       await home(a, b)
     }
@@ -104,13 +99,13 @@ async function main(): Promise<void> {
   console.log(`\nfencing through ipmi_sim BMCs with external/ipmi, ${runs} runs each (ms; keepalive 200ms, deadtime 1)`)
   console.log(`${''.padEnd(34)} median    min    max`)
   for (const r of results) {
-    console.log(row(`${NAMES[r.kind]}: power cut → r1 on peer`, r.cut))
-    if (r.device.length) console.log(row(`${NAMES[r.kind]}:   of which the device`, r.device))
-    console.log(row(`${NAMES[r.kind]}: freeze → powered off`, r.frozenOff))
-    console.log(row(`${NAMES[r.kind]}: freeze → r1 on peer`, r.frozen))
+    console.log(row(`${KIND_NAMES[r.kind]}: power cut → r1 on peer`, r.cut))
+    if (r.device.length) console.log(row(`${KIND_NAMES[r.kind]}:   of which the device`, r.device))
+    console.log(row(`${KIND_NAMES[r.kind]}: freeze → powered off`, r.frozenOff))
+    console.log(row(`${KIND_NAMES[r.kind]}: freeze → r1 on peer`, r.frozen))
   }
   console.log(`\nfalse deaths with heartbeat loss both ways for ${lossSeconds} s (deaths declared; takeovers)`)
-  for (const l of loss) console.log(`${`${NAMES[l.kind]} ${l.loss} %`.padEnd(16)} ${String(Object.values(l.deaths).reduce((x, y) => x + y, 0)).padStart(4)}  ${String(l.takeovers).padStart(4)}`)
+  for (const l of loss) console.log(`${`${KIND_NAMES[l.kind]} ${l.loss} %`.padEnd(16)} ${String(Object.values(l.deaths).reduce((x, y) => x + y, 0)).padStart(4)}  ${String(l.takeovers).padStart(4)}`)
 
   const [halo, theirs] = results
   const deaths = (kind: NodeKind, pct: number) => Object.values(loss.find((l) => l.kind === kind && l.loss === pct)!.deaths).reduce((x, y) => x + y, 0)

@@ -5,12 +5,9 @@
 //   npm run bench:loss [-- --seconds 60 --loss 30,60]
 // Needs root and `node build.ts halo-heartbeat cl_status hb_standby hb_takeover`.
 import { type LossFigures, falseDeaths } from './fence/loss.ts'
+import { flag, numberFlag } from './lib/measure.ts'
 
-const flag = (name: string, fallback: string) => {
-  const at = process.argv.indexOf(`--${name}`)
-  return at >= 0 ? process.argv[at + 1] : fallback
-}
-const seconds = Number(flag('seconds', '60'))
+const seconds = numberFlag('seconds', 60)
 const losses = flag('loss', '30,60').split(',').map(Number)
 
 const total = (f: LossFigures) => Object.values(f.deaths).reduce((a, b) => a + b, 0)

@@ -21,6 +21,14 @@ export function timeOnce(argv: readonly string[], env: NodeJS.ProcessEnv, ok: re
   })
 }
 
+/** The value of `--name VALUE` on the command line, or `fallback`. */
+export function flag(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`)
+  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback
+}
+
+export const numberFlag = (name: string, fallback: number): number => Number(flag(name, String(fallback)))
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1

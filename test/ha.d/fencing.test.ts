@@ -2,13 +2,13 @@
 // by cluster-glue's external/ipmi (Heartbeat's stonith_host lines) or fence-agents' fence_ipmilan (fence.cf).
 // Exactly one node holds the group whatever fails: a power cut, a frozen node, every link cut, a BMC out of
 // reach, both nodes booting cut off.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { existsSync, readFileSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { until } from '../../lib/wait.ts'
 import { cluster, type HaloNode } from '../harness/cluster.ts'
-import { cutBmcs, cutHeartbeat, fenceWith, fences, nowNs, switchesSince, watchTwoWriters } from '../harness/fencing.ts'
+import { type FenceKind, cutBmcs, cutHeartbeat, fenceWith, fences, nowNs, switchesSince, watchTwoWriters } from '../harness/fencing.ts'
 import { powerCut, runsExactly, settled } from '../harness/scenario.ts'
 
 const ACTIVE_PASSIVE = 'nodea hbtest::r1 hbtest::r2\n'
@@ -27,12 +27,19 @@ function holdsVip(n: HaloNode): boolean {
   }
 }
 
-t.test('power cut of the active node: the BMC says it is off, then the peer takes over', async (t) => {
-  const [a, b] = await cluster(t, { bmc: true, haresources: ACTIVE_PASSIVE })
-  fenceWith([a, b], 'external/ipmi')
+/** A cluster with a BMC per node and fencing through `kind`, booted, each node holding its own groups. */
+async function fencedPair(t: Test, opts: { haresources?: string; kind?: FenceKind; options?: string; before?: (nodes: HaloNode[]) => void } = {}) {
+  const [a, b] = await cluster(t, { bmc: true, haresources: opts.haresources })
+  opts.before?.([a, b])
+  fenceWith([a, b], opts.kind ?? 'external/ipmi', { options: opts.options })
   await Promise.all([a.boot(), b.boot()])
   await settled(a, 'local')
   await settled(b, 'local')
+  return [a, b] as const
+}
+
+t.test('power cut of the active node: the BMC says it is off, then the peer takes over', async (t) => {
+  const [a, b] = await fencedPair(t, { haresources: ACTIVE_PASSIVE })
   const cut = nowNs()
   await powerCut(a)
   await until('nodeb takes r1 r2', () => runsExactly(b, ['r1', 'r2']), 20_000)
@@ -45,12 +52,10 @@ t.test('power cut of the active node: the BMC says it is off, then the peer take
 })
 
 t.test('frozen active node: the peer powers it off before taking over; never two holders', async (t) => {
-  const [a, b] = await cluster(t, { bmc: true, haresources: `nodea IPaddr::${VIP}/24/eth0 hbtest::r1\n` })
-  for (const n of [a, b]) symlinkSync(ipaddr, join(n.dir, 'etc/ha.d/resource.d/IPaddr'))
-  fenceWith([a, b], 'external/ipmi')
-  await Promise.all([a.boot(), b.boot()])
-  await settled(a, 'local')
-  await settled(b, 'local')
+  const [a, b] = await fencedPair(t, {
+    haresources: `nodea IPaddr::${VIP}/24/eth0 hbtest::r1\n`,
+    before: (nodes) => nodes.forEach((n) => symlinkSync(ipaddr, join(n.dir, 'etc/ha.d/resource.d/IPaddr'))),
+  })
   t.ok(holdsVip(a) && a.running('r1'), 'nodea holds the VIP and r1')
   const watch = watchTwoWriters(a, b, (n) => holdsVip(n) || n.running('r1'))
   const frozen = nowNs()
@@ -78,9 +83,7 @@ t.test('frozen active node: the peer powers it off before taking over; never two
 })
 
 t.test('every heartbeat link cut, ten times: the node that serves survives, the other is fenced', async (t) => {
-  const [a, b] = await cluster(t, { bmc: true, haresources: ACTIVE_PASSIVE })
-  fenceWith([a, b], 'external/ipmi')
-  await Promise.all([a.boot(), b.boot()])
+  const [a, b] = await fencedPair(t, { haresources: ACTIVE_PASSIVE })
   for (let i = 1; i <= 10; i++) {
     await settled(a, 'local')
     await settled(b, 'local')
@@ -101,11 +104,7 @@ t.test('every heartbeat link cut, ten times: the node that serves survives, the 
 })
 
 t.test('active/active, every link cut: one survivor (the first node of ha.cf) runs both groups', async (t) => {
-  const [a, b] = await cluster(t, { bmc: true })
-  fenceWith([a, b], 'external/ipmi')
-  await Promise.all([a.boot(), b.boot()])
-  await settled(a, 'local')
-  await settled(b, 'local')
+  const [a, b] = await fencedPair(t)
   const since = nowNs()
   await cutHeartbeat(t, a)
   await cutHeartbeat(t, b)
@@ -117,11 +116,7 @@ t.test('active/active, every link cut: one survivor (the first node of ha.cf) ru
 })
 
 t.test('BMC out of reach: no takeover, a retry every 5 s; when it answers, fence and takeover', async (t) => {
-  const [a, b] = await cluster(t, { bmc: true, haresources: ACTIVE_PASSIVE })
-  fenceWith([a, b], 'fence_ipmilan', { options: 'power_wait=0 login_timeout=1 power_timeout=2 retry_on=1' })
-  await Promise.all([a.boot(), b.boot()])
-  await settled(a, 'local')
-  await settled(b, 'local')
+  const [a, b] = await fencedPair(t, { haresources: ACTIVE_PASSIVE, kind: 'fence_ipmilan', options: 'power_wait=0 login_timeout=1 power_timeout=2 retry_on=1' })
   const reachBmc = await cutBmcs(t, b)
   await a.freeze()
   await until('two failed rounds on nodeb', () => (b.haLog().match(/nodea is not fenced .*trying again in 5 s/g) ?? []).length >= 2, 60_000)
@@ -153,11 +148,7 @@ t.test('both nodes booted with the links down: the first node fences the other, 
 })
 
 t.test('the log says who was fenced, how, how long it took; the password is nowhere', async (t) => {
-  const [a, b] = await cluster(t, { bmc: true, haresources: ACTIVE_PASSIVE })
-  fenceWith([a, b], 'external/ipmi')
-  await Promise.all([a.boot(), b.boot()])
-  await settled(a, 'local')
-  await settled(b, 'local')
+  const [a, b] = await fencedPair(t, { haresources: ACTIVE_PASSIVE })
   await cutHeartbeat(t, a)
   await cutHeartbeat(t, b)
   await until('nodeb fenced', async () => (await fences(a)).some((f) => f.ok), 15_000)

@@ -60,6 +60,8 @@ export interface BmcAccess {
 
 /** halo's engine or the real Heartbeat 3.0.6 */
 export type NodeKind = 'halo' | 'heartbeat'
+/** how a report names each kind */
+export const KIND_NAMES: Record<NodeKind, string> = { halo: 'halo', heartbeat: 'Heartbeat' }
 
 export interface HaloNode {
   name: string
