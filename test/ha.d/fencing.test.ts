@@ -28,9 +28,9 @@ function holdsVip(n: HaloNode): boolean {
 }
 
 /** A cluster with a BMC per node and fencing through `kind`, booted, each node holding its own groups. */
-async function fencedPair(t: Test, opts: { haresources?: string; kind?: FenceKind; options?: string; before?: (nodes: HaloNode[]) => void } = {}) {
+async function fencedPair(t: Test, opts: { haresources?: string; kind?: FenceKind; options?: string; before?: (nodes: HaloNode[]) => unknown } = {}) {
   const [a, b] = await cluster(t, { bmc: true, haresources: opts.haresources })
-  opts.before?.([a, b])
+  await opts.before?.([a, b])
   fenceWith([a, b], opts.kind ?? 'external/ipmi', { options: opts.options })
   await Promise.all([a.boot(), b.boot()])
   await settled(a, 'local')
@@ -115,14 +115,22 @@ t.test('active/active, every link cut: one survivor (the first node of ha.cf) ru
   t.match(await fences(a), [{ target: 'nodeb', ok: true }], 'nodea fenced nodeb, once')
 })
 
-t.test('BMC out of reach: no takeover, a retry every 5 s; when it answers, fence and takeover', async (t) => {
-  const [a, b] = await fencedPair(t, { haresources: ACTIVE_PASSIVE, kind: 'fence_ipmilan', options: 'power_wait=0 login_timeout=1 power_timeout=2 retry_on=1' })
-  const reachBmc = await cutBmcs(t, b)
+t.test('BMC out of reach: a warning at start, no takeover, a retry every 5 s; when it answers, fence and takeover', async (t) => {
+  let reachBmc!: () => Promise<void>
+  const [a, b] = await fencedPair(t, {
+    haresources: ACTIVE_PASSIVE,
+    kind: 'fence_ipmilan',
+    options: 'power_wait=0 login_timeout=1 power_timeout=2 retry_on=1',
+    before: async ([, b]) => (reachBmc = await cutBmcs(t, b)),
+  })
+  await until("nodeb's check of its device", () => /fence device/.test(b.haLog()), 30_000)
+  t.match(b.haLog(), /\/etc\/ha\.d\/fence\.cf:1: fence device fence_ipmilan does not answer/, 'the start-up check names the line')
   await a.freeze()
   await until('two failed rounds on nodeb', () => (b.haLog().match(/nodea is not fenced .*trying again in 5 s/g) ?? []).length >= 2, 60_000)
   t.ok(runsExactly(b, []), 'nodeb took nothing')
-  const tries = [...b.haLog().matchAll(/^(\S+ \S+).*nodea is not fenced/gm)]
-  t.ok(tries.length >= 2)
+  // Heartbeat's log stamps (…_16:34:25): the rounds are at least the 5 s pause apart
+  const at = [...b.haLog().matchAll(/_(\d\d):(\d\d):(\d\d) .*nodea is not fenced/g)].map(([, h, m, sec]) => (+h * 60 + +m) * 60 + +sec)
+  t.ok(at[1] - at[0] >= 5, `the second round ${at[1] - at[0]} s after the first`)
   await reachBmc()
   await until('nodeb takes r1 r2 once the BMC answers', () => runsExactly(b, ['r1', 'r2']), 30_000)
   await a.thaw()
