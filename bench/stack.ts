@@ -3,6 +3,8 @@
 // The cut node boots again and joins as the standby; the next run cuts the other one. Measured on halo,
 // then on the same stack run by the real Heartbeat 3.0.6 with the Debian packages' scripts
 // (resource-agents' mysql through OCF::, the v1 IPaddr and Filesystem, an init script for the server).
+// Both fence through the nodes' BMCs with the example's stonith_host lines: halo asks the cut node's BMC,
+// finds it off and leaves it off; Heartbeat resets it (so the cut node boots again on its own).
 //   npm run bench:stack [-- --runs N]      (default 10; root; needs the programs built into dist/)
 // Goal: halo's median under 1.5 s.
 import { setTimeout as sleep } from 'node:timers/promises'

@@ -5,7 +5,6 @@
  */
 import { cpSync, lstatSync } from 'node:fs'
 import { join } from 'node:path'
-import { spawnDetached } from '../lib/exec.ts'
 import { until } from '../lib/wait.ts'
 import type { VirtualNode } from './node.ts'
 
@@ -53,14 +52,4 @@ exec ${HEARTBEAT} -f`,
 /** Resolves once heartbeat's API answers cl_status in the node. */
 export async function heartbeatAnswers(vm: VirtualNode): Promise<void> {
   await until(`${vm.name}'s heartbeat to answer`, async () => (await vm.exec([HEARTBEAT_PROGRAMS.cl_status, 'hbstatus'])).code === 0, 15_000)
-}
-
-/**
- * Starts heartbeat -f in a freshly booted node; resolves once its API answers cl_status. `env` is the
- * daemon's (and so every script's).
- */
-export async function startHeartbeat(vm: VirtualNode, env?: NodeJS.ProcessEnv): Promise<void> {
-  installHeartbeatFiles(vm.dir)
-  spawnDetached(vm.enter(HEARTBEAT_BOOT), { env })
-  await heartbeatAnswers(vm)
 }

@@ -2,15 +2,16 @@
  * `halo demo`: the example cluster on this machine, told as it happens. Builds the stack, starts a
  * client committing rows through the virtual IP, cuts the primary's power, shows the failover's
  * timeline and checks every committed row; closes the application server's port on the new primary
- * and shows mon moving the group; moves it back. Everything is undone at the end, on Ctrl-C or on any
- * failure, unless --keep (then it says how to enter each node).
+ * and shows mon moving the group; moves it back; freezes the primary and shows its peer powering it off
+ * through its BMC before taking over (skipped, said once, when the stack has no BMCs). Everything is
+ * undone at the end, on Ctrl-C or on any failure, unless --keep (then it says how to enter each node).
  */
 import { join } from 'node:path'
 import { HaloError } from '../lib/errors.ts'
-import { lostRows, moveGroup, ms, powerCut, rejoin, serviceFailure, startClient, type Client, type Failover } from './scenario.ts'
+import { freeze, lostRows, moveGroup, ms, powerCut, rejoin, serviceFailure, startClient, type Client, type Failover } from './scenario.ts'
 import { processScope } from './scope.ts'
 import { buildStack, VIP, type Stack } from './stack.ts'
-import { timeline } from './timeline.ts'
+import { timeline, type FromNode } from './timeline.ts'
 
 const tty = process.stdout.isTTY
 const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[0m` : s)
@@ -43,7 +44,7 @@ export async function demo(bin: string, keep: boolean): Promise<number> {
 
   console.log(bold("\nnode1's power is cut"))
   const cut = await step('waiting for node2 to take over', powerCut(stack, client))
-  report(stack, cut, 'power cut')
+  report(stack, cut, 'power cut', 'none')
   await checkRows(stack, bin, client)
   await step('node1 boots again and joins as the standby', rejoin(stack, stack.nodes[0]))
 
@@ -53,12 +54,22 @@ export async function demo(bin: string, keep: boolean): Promise<number> {
 
   console.log(bold('\nThe application server on node1 stops answering on its port'))
   const failure = await step('waiting for halo-mon to notice and hand the group to node2', serviceFailure(stack, client, 'appserver'))
-  report(stack, failure, "application server's port 6460 closed")
+  report(stack, failure, "application server's port 6460 closed", 'all')
   await checkRows(stack, bin, client)
 
   console.log(bold('\nFailback again: the group goes home to node1'))
   await step('moving the group to node1', moveGroup(stack, stack.nodes[0]))
   await checkRows(stack, bin, client)
+
+  // without BMCs the stack said so once, as it came up
+  if (stack.bmcs) {
+    console.log(bold('\nnode1 hangs: every process stopped, its virtual IP and mount still in its kernel'))
+    console.log(`  node2 may take nothing until node1 is powered off: it fences node1 through node1's BMC (${stack.bmcs.get('node1')!.address}, ipmi_sim)`)
+    const frozen = await step('waiting for node2 to power node1 off through its BMC and take over', freeze(stack, client))
+    report(stack, frozen, 'frozen: every process stopped', 'power', 'the freeze')
+    await checkRows(stack, bin, client)
+    await step('node1, reset by its BMC, boots again and joins as the standby', rejoin(stack, stack.nodes[0]))
+  }
   client.stop()
   if (stack.watcher.violations.length) throw new HaloError(1, `a resource ran on both nodes: ${stack.watcher.violations[0]}`)
   console.log(`\n  no resource ran on both nodes at any moment (${client.acked.size} rows, ${client.failures} failed attempts during the moves)`)
@@ -68,9 +79,9 @@ export async function demo(bin: string, keep: boolean): Promise<number> {
   return 0
 }
 
-function report(stack: Stack, f: Failover, fault: string): void {
-  for (const line of timeline(f, stack.watcher.events, fault, fault === 'power cut')) console.log(line)
-  console.log(`  service back ${Math.round(ms(f.at, f.served))} ms after the ${fault}`)
+function report(stack: Stack, f: Failover, fault: string, fromNode: FromNode, since = `the ${fault}`): void {
+  for (const line of timeline(f, stack.watcher.events, fault, fromNode)) console.log(line)
+  console.log(`  service back ${Math.round(ms(f.at, f.served))} ms after ${since}`)
 }
 
 async function checkRows(stack: Stack, bin: string, client: Client): Promise<void> {

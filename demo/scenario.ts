@@ -1,8 +1,9 @@
 /**
  * The steps of the demo, shared by `halo demo`, the end-to-end test and bench/stack.ts: a client
  * committing rows through the virtual IP, a power cut of the primary, a service failure that mon must
- * handle, a move of the group. Each step waits on events (the watcher's samples, the client's commits),
- * always bounded, and returns what happened with times on the monotonic clock.
+ * handle, a move of the group, a frozen primary that its peer fences through its BMC. Each step waits on
+ * events (the watcher's samples, the client's commits), always bounded, and returns what happened with
+ * times on the monotonic clock.
  */
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
@@ -94,6 +95,25 @@ export async function powerCut(stack: Stack, client: Client): Promise<Failover> 
   return { from, to, at, served }
 }
 
+/**
+ * The node running the group hangs: every process of it stopped, its virtual IP and mount left in its
+ * kernel. The other must power it off through its BMC before it takes anything (Heartbeat's action is a
+ * reset: the hung node boots again). Returns once the other serves commits.
+ */
+export async function freeze(stack: Stack, client: Client): Promise<Failover> {
+  if (!stack.bmcs) throw new Error('the stack has no BMCs (ipmi_sim or stonith missing): nothing can fence a frozen node')
+  const from = stack.watcher.active()
+  const to = stack.nodes.find((n) => n.name !== from)!.name
+  const at = now()
+  await stack.node(from).freeze()
+  // the frozen node may still hand the client an answer it wrote before it stopped: count from the peer's VIP
+  const vipUp = () => stack.watcher.find(at, to, 'vip up')
+  await until(`${to} to fence ${from} and raise the virtual IP`, () => vipUp() !== undefined, 30_000)
+  const served = await client.commitAfter(vipUp()!.at)
+  await stack.settled(to)
+  return { from, to, at, served }
+}
+
 export type Service = 'appserver' | 'mysql'
 
 /** the service stops answering on the active node: its port closes; mon must move the group */
@@ -108,7 +128,10 @@ export async function serviceFailure(stack: Stack, client: Client, service: Serv
   return { from, to, at, served }
 }
 
-/** powers `node` on again; resolves once both engines agree it is the standby (rscstatus none / all) */
+/**
+ * powers `node` on again (unless its BMC's reset did); resolves once both engines agree it is the standby
+ * (rscstatus none / all)
+ */
 export async function rejoin(stack: Stack, node: VirtualNode): Promise<void> {
   const holder = stack.nodes.find((n) => n !== node)!
   await stack.boot(node)

@@ -1,25 +1,30 @@
 /**
  * The example cluster (examples/mysql-appserver-cluster) on one machine: node1 and node2 joined by a
  * heartbeat link (eth0, 10.0.0.0/24) and a service network (eth1, 192.0.2.0/24) whose switch is the
- * client's namespace; a loop device with ext4 standing in for DRBD (both nodes see it, the Filesystem
+ * client's namespace; a management LAN (eth2) with each node's BMC, which its peer fences it through
+ * (demo/stack-fencing.ts: ha.cf's stonith_host lines filled in; none when ipmi_sim or stonith is missing);
+ * a loop device with ext4 standing in for DRBD (both nodes see it, the Filesystem
  * agent mounts it on the active one); MariaDB with its datadir on it and the AggreGate-like server
- * installed on it; halo's engine on both nodes, halo-mon in the group. The example's files are used as
- * shipped, with only what a DRBD-less single machine must change (drbddisk dropped, /dev/drbd0 → the
- * loop device, hb_standby's path). Used by `halo demo`, the end-to-end test and bench/stack.ts, which
+ * installed on it; halo's engine on both nodes, started by every boot (a BMC's reset included), halo-mon
+ * in the group. The example's files are used as shipped, with only what a DRBD-less single machine must
+ * change (drbddisk dropped, /dev/drbd0 → the loop device, hb_standby's path) and what the admin fills in
+ * (the BMCs' addresses and passwords). Used by `halo demo`, the end-to-end test and bench/stack.ts, which
  * also builds it on the real Heartbeat 3.0.6 with the Debian packages' scripts (demo/stack-heartbeat.ts).
  */
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { HaloError } from '../lib/errors.ts'
-import { runOk, spawnDetached } from '../lib/exec.ts'
+import { runOk } from '../lib/exec.ts'
 import { account } from '../lib/users.ts'
 import { createLoopExt4, type LoopDisk } from '../test/harness/loop.ts'
 import { until } from '../lib/wait.ts'
 import { SCHEMA_SQL } from './client.ts'
-import { HEARTBEAT_PROGRAMS, startHeartbeat } from './heartbeat.ts'
+import type { Bmc } from './bmc.ts'
+import { HEARTBEAT_BOOT, HEARTBEAT_PROGRAMS, heartbeatAnswers, installHeartbeatFiles } from './heartbeat.ts'
 import { VirtualNode } from './node.ts'
 import { uniqueName, type Scope } from './scope.ts'
+import { FENCING_PACKAGES, MANAGEMENT, cableManagementLan, fencingMissing, fillStonithLines, startBmcs } from './stack-fencing.ts'
 import { HB_STANDBY, LINKSERV_INIT, MYSQL_INSTANCE, MYSQL_OCF_CONF, OCF_ENV, heartbeatResources } from './stack-heartbeat.ts'
 import { Watcher } from './watch.ts'
 
@@ -30,6 +35,18 @@ const NODES = [
   { name: 'node1', eth0: '10.0.0.1/24', eth1: '192.0.2.1/24' },
   { name: 'node2', eth0: '10.0.0.2/24', eth1: '192.0.2.2/24' },
 ] as const
+/**
+ * From power on to the engine's start. A server's firmware and OS take a minute or more; a virtual node
+ * starts in milliseconds, and one reset by its BMC would be back before its peer's fence command even
+ * returns (stonith waits 1 s after a reset), taking its group again from a peer that never got to start it.
+ */
+const BOOT_SECONDS = 4
+/**
+ * The node's boot, then its engine ("$@"). A machine's /tmp is cleared at boot; the node's is the host's,
+ * so it gets /run/tmp, which goes with its power: what its programs leave there when they are killed (the
+ * engine's stonith parameter files, BMC passwords in them) does not pile up on the host.
+ */
+const BOOT = `sleep ${BOOT_SECONDS} && mkdir -p -m 1777 /run/tmp && exec "$@"`
 /** haresources names → halo's agents */
 const AGENTS = { IPaddr: 'IPaddr', Filesystem: 'Filesystem', mysqld: 'mysql', appserver: 'appserver' }
 
@@ -51,10 +68,12 @@ export interface Stack {
   /** the client's network namespace */
   client: string
   disk: LoopDisk
+  /** each node's BMC (ha.cf fences through them); undefined when ipmi_sim or stonith is not installed */
+  bmcs?: ReadonlyMap<string, Bmc>
   watcher: Watcher
   /** the engine's log of a node, on the host */
   haLog(node: VirtualNode): string
-  /** powers a node on and starts its engine */
+  /** powers a node on, unless its BMC did (a reset); resolves once its engine answers */
   boot(node: VirtualNode): Promise<void>
   /** waits until `name` runs the whole group and the other node nothing */
   settled(name: string, ms?: number): Promise<void>
@@ -80,6 +99,14 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
   say('network: node1 and node2 on a heartbeat link and a service network with a client')
   const ns = await Promise.all(['node1', 'node2', 'client'].map(() => netns(scope)))
   const [ns1, ns2, client] = ns
+  const missing = fencingMissing()
+  const lan = missing.length ? undefined : await netns(scope)
+  if (lan) {
+    say('management LAN: a BMC per node (ipmi_sim); ha.cf fences each node through its BMC (stonith_host external/ipmi)')
+    await cableManagementLan(lan, [ns1, ns2])
+  } else {
+    say(`no fencing: ${missing.join(', ')} not installed, so the fencing act is skipped (it needs the Debian packages ${FENCING_PACKAGES.join(', ')})`)
+  }
   await runOk(['ip', 'link', 'add', 'eth0', 'netns', ns1, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns2])
   await runOk(['ip', '-n', client, 'link', 'add', 'br0', 'type', 'bridge'])
   for (const [i, nodeNs] of [ns1, ns2].entries()) {
@@ -95,12 +122,22 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
   for (const step of [...disk.teardown].reverse()) scope.teardown(step)
   await prepareDisk(disk, example, bin)
 
-  const nodes = NODES.map(
-    (n, i) => new VirtualNode({ name: n.name, netns: ns[i], dir: join(root, n.name), addresses: { eth0: n.eth0, eth1: n.eth1 } }, scope),
-  ) as unknown as [VirtualNode, VirtualNode]
-  for (const node of nodes) writeNodeFiles(node.spec.dir, example, bin, disk.device, heartbeat)
+  // the environment systemd gives the unit, not the caller's: every agent the engine runs inherits it;
+  // and a temporary directory of the node's own (BOOT)
+  const env = { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, LANG: 'C.UTF-8', TMPDIR: '/run/tmp' }
+  // Heartbeat's scripts must find its own cl_status first; halo's bin stays on PATH for halo-mon
+  const engine = heartbeat
+    ? envArgv({ ...env, PATH: `/usr/sbin:/usr/bin:/sbin:/bin:${bin}`, ...OCF_ENV(root) }, HEARTBEAT_BOOT)
+    : envArgv(env, [process.execPath, join(bin, 'halo-heartbeat'), '-f'])
+  const nodes = NODES.map((n, i) => {
+    const addresses = { eth0: n.eth0, eth1: n.eth1, ...(lan ? { eth2: MANAGEMENT[n.name].eth2 } : {}) }
+    // the engine is the node's command: every boot starts it, a BMC's reset too, once the machine is up
+    const command = ['sh', '-c', BOOT, 'boot', ...engine]
+    return new VirtualNode({ name: n.name, netns: ns[i], dir: join(root, n.name), addresses, command }, scope)
+  }) as unknown as [VirtualNode, VirtualNode]
+  const bmcs = lan ? await startBmcs(scope, lan, nodes) : undefined
+  for (const node of nodes) writeNodeFiles(node.spec.dir, example, bin, disk.device, heartbeat, bmcs)
   const programs = heartbeat ? heartbeatBin(root) : bin
-  const ocfEnv = heartbeat ? OCF_ENV(root) : {}
   const haLog = (node: VirtualNode) => join(node.spec.dir, 'var/log/ha-log')
   const watcher = new Watcher(
     nodes.map((node) => ({ node, haLog: haLog(node) })),
@@ -114,17 +151,12 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
     node: (name) => nodes.find((n) => n.name === name)!,
     client,
     disk,
+    bmcs,
     watcher,
     haLog,
     async boot(node) {
-      await node.boot()
-      // the environment systemd gives the unit, not the caller's: every agent the engine runs inherits it
-      const env = { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, LANG: 'C.UTF-8' }
-      if (heartbeat) {
-        // Heartbeat's scripts must find its own cl_status first; halo's bin stays on PATH for halo-mon
-        return startHeartbeat(node, { ...env, PATH: `/usr/sbin:/usr/bin:/sbin:/bin:${bin}`, ...ocfEnv })
-      }
-      spawnDetached(node.enter([process.execPath, join(bin, 'halo-heartbeat'), '-f']), { env })
+      if (!node.up) await node.boot()
+      if (heartbeat) return heartbeatAnswers(node)
       await until(`${node.name}'s engine to answer`, async () => (await node.exec([join(bin, 'cl_status'), 'hbstatus'])).code === 0, 15_000)
     },
     async settled(name, ms = 60_000) {
@@ -184,23 +216,31 @@ function heartbeatBin(root: string): string {
   return dir
 }
 
-/** the example's files, made to fit this machine, in the node's own /etc/ha.d, /etc/mon, alert.d */
-function writeNodeFiles(dir: string, example: string, bin: string, device: string, heartbeat: boolean): void {
+/** argv that runs `argv` with exactly `env` (a node's command starts with a machine's bare environment) */
+const envArgv = (env: Record<string, string>, argv: readonly string[]) => ['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv]
+
+/**
+ * the example's files, made to fit this machine, in the node's own /etc/ha.d, /etc/mon, alert.d; with
+ * BMCs, ha.cf's stonith_host lines filled in
+ */
+function writeNodeFiles(dir: string, example: string, bin: string, device: string, heartbeat: boolean, bmcs?: ReadonlyMap<string, Bmc>): void {
   const read = (f: string) => readFileSync(join(example, f), 'utf8')
   const put = (path: string, text: string, mode = 0o644) => {
     mkdirSync(dirname(join(dir, path)), { recursive: true })
     writeFileSync(join(dir, path), text, { mode })
     chmodSync(join(dir, path), mode)
   }
-  put('etc/ha.d/ha.cf', read('ha.cf'))
+  if (bmcs) put('etc/ha.d/ha.cf', fillStonithLines(read('ha.cf'), bmcs, join(example, 'ha.cf')), 0o600)
+  else put('etc/ha.d/ha.cf', read('ha.cf'))
   const haresources = read('haresources').replaceAll('drbddisk::r0 ', '').replaceAll('/dev/drbd0', device)
   put('etc/ha.d/haresources', heartbeat ? heartbeatResources(haresources) : haresources)
   put('etc/ha.d/authkeys', read('authkeys'), 0o600)
   put('etc/ha.d/resource.d/halo-mon', read('halo-mon'), 0o755)
   if (heartbeat) {
-    // IPaddr and Filesystem come from the package's resource.d when heartbeat starts (startHeartbeat)
     put(`etc/ha.d/conf/OCF/mysql/${MYSQL_INSTANCE}`, MYSQL_OCF_CONF)
     put('etc/ha.d/resource.d/linkserv', LINKSERV_INIT, 0o755)
+    // IPaddr and Filesystem from the package's resource.d (after the node's own files: it keeps them)
+    installHeartbeatFiles(dir)
   } else {
     for (const [name, agent] of Object.entries(AGENTS)) symlinkSync(join(bin, '../agents', agent), join(dir, 'etc/ha.d/resource.d', name))
   }

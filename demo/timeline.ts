@@ -5,8 +5,8 @@
 import { ms, type Failover } from './scenario.ts'
 import type { Event } from './watch.ts'
 
-/** the events worth telling: the engine's decisions, and resources coming and going */
-const TOLD = [/is dead/, /standby|giving up|give up|taking over|takeover|acquir|releas/i, /^(disk|vip|mysql|appserver|mon) (up|down)$/]
+/** the events worth telling: the engine's decisions and fences, resources and power coming and going */
+const TOLD = [/is dead/, /STONITH|fenc|powered off/, /standby|giving up|give up|taking over|takeover|acquir|releas/i, /^(disk|vip|mysql|appserver|mon) (up|down)$/, /^power (on|off)$/]
 
 const WORDS: Record<string, string> = {
   'disk up': 'data disk mounted on /srv/ha',
@@ -19,13 +19,24 @@ const WORDS: Record<string, string> = {
   'appserver down': 'application server down',
   'mon up': 'halo-mon watching',
   'mon down': 'halo-mon stopped',
+  'power off': 'power off: every process gone, its links down',
+  'power on': 'power on again: it boots',
 }
 
-/** `dead`: the old primary lost its power, so what the watcher saw vanish there is not its doing */
-export function timeline(f: Failover, events: readonly Event[], fault: string, dead = false): string[] {
+/**
+ * What is told of the node the fault hit: `all` (it hands the group over itself), `power` (only its power
+ * switches: what vanished there when its power went is not its doing, and it logs nothing while it hangs),
+ * `none` (the fault was its power cut).
+ */
+export type FromNode = 'all' | 'power' | 'none'
+
+export function timeline(f: Failover, events: readonly Event[], fault: string, fromNode: FromNode = 'all'): string[] {
   const line = (at: bigint, who: string, what: string) => `  ${`+${Math.round(ms(f.at, at))} ms`.padStart(10)}  ${who.padEnd(7)} ${what}`
+  const fromTold = (e: Event) => fromNode === 'all' || (fromNode === 'power' && e.what.startsWith('power '))
   const told = events
-    .filter((e) => e.at >= f.at && e.at <= f.served && !(dead && e.node === f.from) && TOLD.some((re) => re.test(e.what)))
+    .filter((e) => e.at >= f.at && e.at <= f.served && (e.node !== f.from || fromTold(e)) && TOLD.some((re) => re.test(e.what)))
+    // a power switch is dated by the power log, the rest by the sample that saw it
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
     .map((e) => line(e.at, e.node, WORDS[e.what] ?? e.what.replace(/^\S+ \S+ \w+: /, '')))
   return [line(f.at, f.from, fault), ...told, line(f.served, 'client', `first commit through the virtual IP, served by ${f.to}`)]
 }

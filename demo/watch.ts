@@ -1,17 +1,19 @@
 /**
  * Watches both nodes from outside, every few milliseconds, by reading their /proc (no process spawned
  * per sample): which resources each one runs (virtual IP, data disk mounted, MariaDB, application
- * server, halo-mon listening) and what their engines log. Every change is an event on one clock; a
+ * server, halo-mon listening), what their engines log and every switch of their power (`power off`, `power
+ * on`: from the node's power log, at the instant it records). Every change is an event on one clock; a
  * resource seen on both nodes in the same sample is a violation, kept for the caller to report.
  */
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import type { VirtualNode } from './node.ts'
 
 export const RESOURCES = ['disk', 'vip', 'mysql', 'appserver', 'mon'] as const
 export type ResourceName = (typeof RESOURCES)[number]
 
 export interface Event {
-  /** process.hrtime.bigint() of the sample that saw it */
+  /** process.hrtime.bigint() of the sample that saw it; of a power switch, the instant the power log records */
   at: bigint
   node: string
   what: string
@@ -31,13 +33,15 @@ export class Watcher {
   private readonly running = new Map<string, Set<ResourceName>>()
   private readonly logAt = new Map<string, number>()
   private timer?: NodeJS.Timeout
+  /** host time (epoch ns) minus the monotonic clock: the power log's instants on the events' clock */
+  private readonly epochOffset = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)) - process.hrtime.bigint()
 
   constructor(
     private readonly nodes: readonly Watched[],
     private readonly probe: { vip: string; mountpoint: string; ports: Record<'mysql' | 'appserver' | 'mon', number> },
     everyMs = 10,
   ) {
-    for (const { haLog } of nodes) this.logAt.set(haLog, size(haLog))
+    for (const { node, haLog } of nodes) for (const file of [haLog, powerLog(node)]) this.logAt.set(file, size(file))
     this.timer = setInterval(() => this.sample(), everyMs)
   }
 
@@ -84,6 +88,9 @@ export class Watcher {
       }
       this.running.set(node.name, now)
       for (const line of this.newLines(haLog)) this.events.push({ at, node: node.name, what: line })
+      for (const [ns, event] of this.newLines(powerLog(node)).map((l) => l.split(' '))) {
+        this.events.push({ at: BigInt(ns) - this.epochOffset, node: node.name, what: `power ${event}` })
+      }
     }
     for (const r of RESOURCES) {
       const on = this.nodes.filter(({ node }) => this.runs(node.name).has(r)).map(({ node }) => node.name)
@@ -127,6 +134,9 @@ export class Watcher {
     return text.slice(0, complete).split('\n').filter(Boolean)
   }
 }
+
+/** node-power's log of the node's power: "<epoch ns> on|off" per switch */
+const powerLog = (node: VirtualNode) => join(node.dir, 'power.log')
 
 function size(file: string): number {
   try {

@@ -5,7 +5,6 @@
  * the node fenced. Every attempt is logged and kept (target, device, action, duration, result).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from '../lib/log.ts'
@@ -64,9 +63,11 @@ export class Fencing {
    * The devices of the configuration, checked as Heartbeat checks its stonith lines (a ConfigError naming
    * file:line when one is wrong); undefined when nothing is configured: no fencing, as Heartbeat.
    */
-  static async open(cfg: FencingConfig, log: Logger): Promise<Fencing | undefined> {
+  static async open(cfg: FencingConfig, log: Logger, runDir: string): Promise<Fencing | undefined> {
     if (cfg.stonith.length === 0 && !cfg.fenceCf?.devices.length) return undefined
-    const secretDir = mkdtempSync(join(tmpdir(), 'halo-fence-'))
+    // in the engine's own /run directory (root's, tmpfs): the passwords never reach a disk, and a killed
+    // engine leaves nothing behind past a reboot
+    const secretDir = mkdtempSync(join(runDir, 'fence-'))
     try {
       const devices: FenceDevice[] = []
       for (const line of cfg.stonith) {

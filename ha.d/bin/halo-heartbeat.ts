@@ -124,7 +124,8 @@ async function run(flags: Flags): Promise<number> {
   for (const w of warnings) log.warn(w)
   if (await ask({ op: 'status' })) throw new HaloError(1, 'halo-heartbeat is already running')
   // a wrong stonith line stops the start, as in Heartbeat: said in the log too, where the admin looks
-  const fencing = await Fencing.open(fencingConfig, log).catch(async (e: unknown) => {
+  mkdirSync(dirname(controlSocket()), { recursive: true, mode: 0o755 })
+  const fencing = await Fencing.open(fencingConfig, log, dirname(controlSocket())).catch(async (e: unknown) => {
     log.err(errorMessage(e))
     await log.close()
     throw e
@@ -133,7 +134,6 @@ async function run(flags: Flags): Promise<number> {
   for (const [k, v] of Object.entries(config.parameters)) env[`HA_${k}`] = v
   if (logSinks.file) env.HA_LOGFILE = logSinks.file
   if (logSinks.debugFile) env.HA_DEBUGLOG = logSinks.debugFile
-  mkdirSync(dirname(controlSocket()), { recursive: true, mode: 0o755 })
   const engine = new Engine(config, {
     stateDir: process.env.HA_VARLIB ?? '/var/lib/heartbeat',
     controlSocket: controlSocket(),

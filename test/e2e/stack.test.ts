@@ -1,12 +1,16 @@
 // The example cluster end to end (demo/stack.ts, as `halo demo` runs it): real MariaDB on a loop disk,
-// the application server, halo's engine on two virtual nodes, halo-mon in the group, a client committing
+// the application server, halo's engine on two virtual nodes fencing each other through their BMCs
+// (ipmi_sim, the example's stonith_host lines filled in), halo-mon in the group, a client committing
 // rows through the virtual IP from its own namespace. The watcher samples both nodes every 10 ms for the
 // whole test: no resource may ever run on both. Needs `node build.ts halo halo-heartbeat halo-mon
-// hb_standby cl_status IPaddr Filesystem mysql appserver` first.
+// hb_standby cl_status IPaddr Filesystem mysql appserver` first, and the fencing packages (install.sh).
 import t, { type Test } from 'tap'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { lostRows, powerCut, rejoin, serviceFailure, servedBy, startClient, type Client } from '../../demo/scenario.ts'
+import { ask } from '../../ha.d/control.ts'
+import type { VirtualNode } from '../../demo/node.ts'
+import { freeze, lostRows, powerCut, rejoin, serviceFailure, servedBy, startClient, type Client } from '../../demo/scenario.ts'
 import { Scope } from '../../demo/scope.ts'
 import { buildStack, type Stack } from '../../demo/stack.ts'
 
@@ -26,19 +30,38 @@ async function cluster(t: Test): Promise<{ stack: Stack; client: Client }> {
   return { stack, client }
 }
 
+/** the node's power switches since `sinceNs` (host time) */
+const switchesSince = (node: VirtualNode, sinceNs: bigint) => node.powerLog().filter((e) => e.ns >= sinceNs).map((e) => e.event)
+const hostNowNs = () => BigInt(Date.now()) * 1_000_000n
+
+/** the fences the node's engine made, from its control socket */
+async function fences(node: VirtualNode) {
+  const answer = await ask({ op: 'status' }, `/proc/${node.pid}/root/run/halo/heartbeat.sock`)
+  if (!answer?.ok || !answer.status) throw new Error(`${node.name}: no status from the engine`)
+  return answer.status.fencing?.history ?? []
+}
+
 async function noneLost(t: Test, stack: Stack, client: Client, when: string): Promise<void> {
   const acked = client.acked.size
   t.same(await lostRows(stack, bin, client), [], `${when}: all ${acked} committed rows are in the table`)
 }
 
-t.test('power cut, rejoin, service failure: nothing committed is lost, never two nodes at once', async (t) => {
+t.test('power cut, rejoin, service failure, frozen node fenced: nothing committed is lost, never two nodes at once', async (t) => {
   const { stack, client } = await cluster(t)
+  const [node1, node2] = stack.nodes
+  t.ok(stack.bmcs, 'the stack fences: each node has a BMC (needs ipmi_sim, ipmitool and stonith: install.sh)')
+  const hacf = join(node1.dir, 'etc/ha.d/ha.cf')
+  t.match(readFileSync(hacf, 'utf8'), new RegExp(`^stonith_host node2 external/ipmi node1 ${stack.bmcs?.get('node1')?.address} admin \\S+ lan$`, 'm'), "ha.cf's stonith_host line for node1's BMC is filled in")
+  t.equal(statSync(hacf).mode & 0o777, 0o600, 'ha.cf, which now holds the BMC passwords, is mode 600')
   t.equal(await servedBy(stack, bin), 'node1', 'node1 serves the virtual IP at first')
   await client.commitAfter(process.hrtime.bigint() + 500_000_000n)
 
+  const cutAt = hostNowNs()
   const cut = await powerCut(stack, client)
   t.same([cut.from, cut.to], ['node1', 'node2'])
   t.equal(await servedBy(stack, bin), 'node2', 'the virtual IP answers from node2')
+  t.match(readFileSync(stack.haLog(node2), 'utf8'), /node1 is powered off, as external\/ipmi \(.*ha\.cf:\d+\) says/, "node2 asked node1's BMC, which said the power is off")
+  t.same(switchesSince(node1, cutAt), ['off'], 'node1 was left off (a reset would have powered it on)')
   await noneLost(t, stack, client, 'after the power cut')
 
   await rejoin(stack, stack.nodes[0])
@@ -51,6 +74,19 @@ t.test('power cut, rejoin, service failure: nothing committed is lost, never two
   t.equal(await servedBy(stack, bin), 'node1', 'the virtual IP answers from node1')
   await noneLost(t, stack, client, 'after the service failover')
   t.match(readFileSync(stack.haLog(stack.nodes[1]), 'utf8'), /going standby \[all\]/, 'node2 went standby on the alert')
+
+  const frozenAt = hostNowNs()
+  const frozen = await freeze(stack, client)
+  t.same([frozen.from, frozen.to], ['node1', 'node2'], 'node1 frozen: node2 takes the group')
+  t.same(switchesSince(node1, frozenAt), ['off', 'on'], "node1 was reset: powered off, then on (Heartbeat's action)")
+  t.match((await fences(node2)).at(-1), { target: 'node1', device: 'external/ipmi', action: 'reset', ok: true }, "node2 fenced node1 through node1's BMC, which confirmed")
+  const off = stack.watcher.find(frozen.at, 'node1', 'power off')
+  const vipUp = stack.watcher.find(frozen.at, 'node2', 'vip up')
+  t.ok(off && vipUp && off.at < vipUp.at, 'node1 was powered off before node2 raised the virtual IP')
+  t.equal(await servedBy(stack, bin), 'node2', 'the virtual IP answers from node2')
+  await noneLost(t, stack, client, 'after the frozen node was fenced')
+  await rejoin(stack, node1)
+  t.equal(await stack.cmd(node1, 'cl_status', 'rscstatus'), 'none', 'node1, reset by its BMC, came back as the standby')
 
   stack.watcher.stop()
   t.same(stack.watcher.violations, [], 'no resource ran on both nodes in any sample')

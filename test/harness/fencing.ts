@@ -24,8 +24,8 @@ export function fenceWith(nodes: readonly HaloNode[], kind: FenceKind, fenceCf: 
   for (const node of nodes) {
     const etc = join(node.dir, 'etc/ha.d')
     if (kind === 'external/ipmi') {
-      // each line used from the other node only (HOSTFROM): Heartbeat 3.0.6 tries its devices without asking
-      // which nodes they fence, so with `*` it would reset a node through its own BMC
+      // each line used from the other node only (HOSTFROM): Heartbeat 3.0.6 keeps only the last stonith_host
+      // line that applies to it, so with `*` lines it would reset a node through the last BMC, its own too
       const other = (n: HaloNode) => nodes.find((x) => x !== n)!.name
       appendFileSync(join(etc, 'ha.cf'), nodes.map((n) => `stonith_host ${other(n)} external/ipmi ${n.name} ${bmc(n).address} ${bmc(n).user} ${bmc(n).password} lan\n`).join(''))
       chmodSync(join(etc, 'ha.cf'), 0o600)
