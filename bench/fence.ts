@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   console.log(`\nfencing through ipmi_sim BMCs with external/ipmi, ${runs} runs each (ms; keepalive 200ms, deadtime 1)`)
   console.log(`${''.padEnd(34)} median    min    max`)
   for (const r of results) {
-    console.log(row(`${KIND_NAMES[r.kind]}: power cut → r1 on peer`, r.cut))
+    console.log(row(`${KIND_NAMES[r.kind]}: power cut → r1 again`, r.cut))
     if (r.device.length) console.log(row(`${KIND_NAMES[r.kind]}:   of which the device`, r.device))
     console.log(row(`${KIND_NAMES[r.kind]}: freeze → powered off`, r.frozenOff))
     console.log(row(`${KIND_NAMES[r.kind]}: freeze → r1 again`, r.frozen))
