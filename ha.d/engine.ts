@@ -306,7 +306,8 @@ export class Engine {
 
   /** Who fences at once in a race: the node that serves; when both or neither do, the first in ha.cf. */
   private servesFirst(): boolean {
-    const we = this.negotiation.resourceState() !== 'none'
+    // what we hold, not the settled word: a node still negotiating (at boot: 'transition') holds nothing
+    const we = this.negotiation.holdsAny()
     const they = this.negotiation.peerServes()
     return we === they ? this.cfg.nodes[0] === this.cfg.node : we
   }

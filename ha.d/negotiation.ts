@@ -160,6 +160,11 @@ export class Negotiation {
     return !(this.otherHolds === 0 && this.otherStable)
   }
 
+  /** This node holds (or is taking) a group, whatever the transition. */
+  holdsAny(): boolean {
+    return this.held !== 0
+  }
+
   /** The peer last said it holds a group. */
   peerServes(): boolean {
     return this.otherHolds !== 0

@@ -149,6 +149,7 @@ t.test('both nodes booted with the links down: the first node fences the other, 
   await until('nodeb fenced', () => switchesSince(b, since).includes('off'), 20_000)
   await until('nodea runs the group', () => runsExactly(a, ['r1', 'r2']), 20_000)
   t.notOk(switchesSince(a, since).includes('off'), 'nodea was not powered off')
+  t.notMatch(b.haLog(), /fencing nodea/, 'nodeb, second in ha.cf, let nodea fence first')
   t.equal(watch.stop().both, 0, 'never both running r1')
   // the rebooted nodeb, still cut off, takes nothing before initdead and a fence of its own
   t.ok(runsExactly(b, []))
