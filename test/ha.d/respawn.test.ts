@@ -32,7 +32,8 @@ function pidsOf(node: HaloNode, marker: string): number[] {
     .map(Number)
     .filter((pid) => {
       try {
-        return readlinkSync(`/proc/${pid}/ns/pid`) === ns && (commandLine(pid) ?? []).some((a) => a.includes(marker))
+        // not the node's init, whose argv carries the command it boots (the engine)
+        return pid !== node.vm.pid && readlinkSync(`/proc/${pid}/ns/pid`) === ns && (commandLine(pid) ?? []).some((a) => a.includes(marker))
       } catch {
         return false // gone meanwhile
       }

@@ -10,6 +10,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runOk } from '../../lib/exec.ts'
 import { managementLan, plugIn, startBmc } from '../../demo/bmc.ts'
 import type { PowerEvent } from '../../demo/node.ts'
 import { type Scope, atEnd } from './cleanup.ts'
@@ -141,12 +142,14 @@ debugfile /var/lib/heartbeat/ha-debug
       if (kind === 'heartbeat') installHeartbeatFiles(dir)
       const lib = join(dir, 'var/lib/heartbeat')
       if (lan) await plugIn(lan, ns)
-      // the engine is the node's command: every boot starts it, a BMC's power-on too. Its addresses (and the
-      // VIPs it added) go with the power: a power cut takes the links down, a boot sets them afresh
+      // the engine is the node's command: every boot starts it, a BMC's power-on too. With BMCs (fencing, where
+      // a reset node must not come back holding the VIP it had) the addresses go with the power: a power cut
+      // takes the links down, a boot sets them afresh; without, eth0 keeps its address as before
+      if (!lan) await runOk(['ip', '-n', ns, 'addr', 'add', `${address}/24`, 'brd', '10.251.0.255', 'dev', 'eth0'])
       const own = typeof opts.engineEnv === 'function' ? opts.engineEnv(name) : opts.engineEnv
       const env = Object.entries(own ?? {}).map(([k, v]) => `${k}=${v}`)
       const command = kind === 'heartbeat' ? HEARTBEAT_BOOT : ['env', ...env, process.execPath, bin('halo-heartbeat'), '-f']
-      const vm = await virtualNode(t, name, { netns: ns, dir, command, addresses: { eth0: `${address}/24`, ...(lan ? { eth1: `${mgmt}/24` } : {}) }, boot: false })
+      const vm = await virtualNode(t, name, { netns: ns, dir, command, addresses: lan ? { eth0: `${address}/24`, eth1: `${mgmt}/24` } : {}, boot: false })
       const bmc = lan ? await startBmc(t, { lan, address: bmcAddress, node: vm }) : undefined
       // also when the test process is killed: ipmi_sim names its directory
       if (bmc) atEnd(t, reapArgv(bmc.dir))

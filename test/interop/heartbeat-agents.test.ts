@@ -2,7 +2,7 @@
 // (drbddisk, Filesystem, IPaddr, mysqld) started on nodea, taken over by nodeb at a power cut of nodea, and
 // given back (auto_failback on) when nodea boots again. The package's own scripts of those names are
 // replaced in each node's resource.d by links to dist/agents, as `install.sh --replace-v1` would.
-import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import t from 'tap'
 import { run, runOk } from '../../lib/exec.ts'
@@ -61,7 +61,11 @@ t.test('real Heartbeat runs drbddisk Filesystem IPaddr mysqld through a power cu
   ])
   for (const [node, d] of drbdOf) {
     const etc = join(node.dir, 'etc/ha.d')
-    for (const [name, agent] of Object.entries(AGENTS)) symlinkSync(agentPath(agent), join(etc, 'resource.d', name))
+    // over the package's scripts that the node's Heartbeat files brought, as --replace-v1 does
+    for (const [name, agent] of Object.entries(AGENTS)) {
+      rmSync(join(etc, 'resource.d', name), { force: true })
+      symlinkSync(agentPath(agent), join(etc, 'resource.d', name))
+    }
     // the double finds its node (double.json) beside the program it was run as
     mkdirSync(join(etc, 'drbd'))
     for (const f of ['drbdadm', 'drbdsetup', 'drbd.conf', 'double.json']) symlinkSync(join(dirname(d.drbdadm), f), join(etc, 'drbd', f))
