@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { spawnDetached } from '../../lib/exec.ts'
 import { isAlive, waitForExit } from '../../lib/process.ts'
-import { createLoopExt4, removeLoop } from '../../test/harness/loop.ts'
+import { createLoopExt4, removeLoop } from '../../demo/loop.ts'
 import { median, printTable, timeOnce, type Row } from '../lib/measure.ts'
 
 const agents = {

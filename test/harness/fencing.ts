@@ -35,29 +35,26 @@ export function fenceWith(nodes: readonly HaloNode[], kind: FenceKind, fenceCf: 
   }
 }
 
-/** Drops the node's heartbeat packets both ways (udp/694) in its network namespace: it outlives the node's reboots. */
-export async function cutHeartbeat(t: Scope, node: HaloNode): Promise<() => Promise<void>> {
-  const table = ['inet', 'halocut']
+/**
+ * Drops the node's UDP packets to `port` in its network namespace (nftables table `table`, one chain a hook),
+ * which outlives the node's reboots; the returned function lets them through again.
+ */
+async function dropUdp(t: Scope, node: HaloNode, table: string, port: number, hooks: readonly ('input' | 'output')[]): Promise<() => Promise<void>> {
   const nft = (...args: string[]) => runOk(['ip', 'netns', 'exec', node.netns, 'nft', ...args])
-  await nft('add', 'table', ...table)
-  atEnd(t, ['ip', 'netns', 'exec', node.netns, 'nft', 'delete', 'table', ...table])
-  for (const [chain, hook] of [['in', 'input'], ['out', 'output']]) {
-    await nft('add', 'chain', ...table, chain, `{ type filter hook ${hook} priority 0; }`)
-    await nft('add', 'rule', ...table, chain, 'udp', 'dport', '694', 'drop')
+  await nft('add', 'table', 'inet', table)
+  atEnd(t, ['ip', 'netns', 'exec', node.netns, 'nft', 'delete', 'table', 'inet', table])
+  for (const hook of hooks) {
+    await nft('add', 'chain', 'inet', table, hook, `{ type filter hook ${hook} priority 0; }`)
+    await nft('add', 'rule', 'inet', table, hook, 'udp', 'dport', String(port), 'drop')
   }
-  return async () => void (await nft('delete', 'table', ...table))
+  return async () => void (await nft('delete', 'table', 'inet', table))
 }
 
-/** Drops the node's IPMI requests (udp/623): its BMCs are out of reach until the returned function runs. */
-export async function cutBmcs(t: Scope, node: HaloNode): Promise<() => Promise<void>> {
-  const table = ['inet', 'halobmc']
-  const nft = (...args: string[]) => runOk(['ip', 'netns', 'exec', node.netns, 'nft', ...args])
-  await nft('add', 'table', ...table)
-  atEnd(t, ['ip', 'netns', 'exec', node.netns, 'nft', 'delete', 'table', ...table])
-  await nft('add', 'chain', ...table, 'out', '{ type filter hook output priority 0; }')
-  await nft('add', 'rule', ...table, 'out', 'udp', 'dport', '623', 'drop')
-  return async () => void (await nft('delete', 'table', ...table))
-}
+/** Cuts every heartbeat link of the node: udp/694 dropped both ways. */
+export const cutHeartbeat = (t: Scope, node: HaloNode) => dropUdp(t, node, 'halocut', 694, ['input', 'output'])
+
+/** Puts the node's BMCs out of its reach: its IPMI requests (udp/623) dropped. */
+export const cutBmcs = (t: Scope, node: HaloNode) => dropUdp(t, node, 'halobmc', 623, ['output'])
 
 /** The fences the node's engine made (and found already made: a peer its BMC says is off). */
 export async function fences(node: HaloNode): Promise<FenceRecord[]> {
