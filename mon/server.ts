@@ -1,11 +1,13 @@
 /**
  * mon's client protocol (TCP, 2583): one command a line, reply lines then `220 …` or `5xx …`, so Debian's
- * moncmd and the admins' scripts around it work unchanged. Authentication (mon's auth.cf) is not
- * enforced: the server listens on 127.0.0.1 unless mon.cf's serverbind says otherwise.
+ * moncmd and the admins' scripts around it work unchanged. Each command is checked against auth.cf as
+ * mon checks it (./authcf.ts), for the user the connection logged in as (./login.ts), if any.
  */
 import { createServer, type Server, type Socket } from 'node:net'
 import { epoch } from './alert.ts'
+import { mayRun } from './authcf.ts'
 import { escape, unescape } from './escape.ts'
+import { checkLogin } from './login.ts'
 import type { Daemon, Entry } from './daemon.ts'
 import { STAT_FAIL, STAT_OK, STAT_UNTESTED } from './state.ts'
 
@@ -56,17 +58,33 @@ export function opstatusLine(e: Entry): string {
 /** reset re-reads mon.cf, so it answers later */
 type Reply = string[] | Promise<string[]>
 
+/** One client connection: its IPv4 address, and the user it logged in as. */
+export interface Client {
+  host: string
+  user?: string
+}
+
+/** what mon answers to anyone, logged in or not; everything else is as auth.cf says */
+const open = new Set(['quit', 'version', 'protid', 'login', 'checkauth'])
+
 /** One command line → its reply lines (the last one `2xx`/`5xx`); `quit` also closes the connection. */
-export function answer(d: Daemon, line: string): Reply {
+export function answer(d: Daemon, line: string, client: Client): Reply {
   const m = /^(\w+)(?:\s+(.*))?$/.exec(line.trim())
   const cmd = m?.[1].toLowerCase() ?? ''
   const args = (m?.[2] ?? '').trim()
   const words = args.split(/\s+/).filter(Boolean)
+  if (!open.has(cmd) && !mayRun(d.globals.auth, client.user, cmd)) {
+    d.log.warn(`${client.user === undefined ? 'a client not logged in' : `user ${client.user}`} from ${client.host} may not run '${cmd}': refused, as auth.cf says`)
+    // mon's words for a refusal
+    return ['520 command could not be executed, unknown command']
+  }
   switch (cmd) {
     case 'quit': return ['220 quitting']
     case 'version': return [`version ${PROTOCOL_VERSION}`, '220 version completed']
     case 'protid': return [Number(args) === PROTOCOL_VERSION ? '220 protocol match' : '520 protocol mismatch']
-    case 'login': return ['220 login accepted']
+    case 'login': return login(d, args, client)
+    case 'checkauth': return [mayRun(d.globals.auth, client.user, words[0]?.toLowerCase() ?? '') ? '220 command authorized' : '520 command could not be executed']
+    case 'servertime': return [`${Math.floor(Date.now() / 1000)} ${new Date().toString().slice(0, 24)}`, '220 servertime completed']
     case 'list': return list(d, words)
     case 'stop':
       d.stopped = true
@@ -100,9 +118,34 @@ export function answer(d: Daemon, line: string): Reply {
     case 'loadstate':
       d.loadState(words)
       return ['220 loadstate completed']
-    case 'test': return test(d, words)
+    case 'test': return test(d, args)
     default: return ['520 invalid command']
   }
+}
+
+/** `login USER PASSWORD` (the password may hold blanks); a failed login keeps what the connection was. */
+async function login(d: Daemon, args: string, client: Client): Promise<string[]> {
+  const [user, password = ''] = fields(args, 2)
+  if (!(await checkLogin(d.globals.login, user ?? '', password, client.host, d.log))) {
+    d.log.warn(`login as '${user ?? ''}' from ${client.host} refused`)
+    return ['530 login unsuccessful']
+  }
+  client.user = user
+  d.log.info(`${client.host} logged in as ${user}`)
+  return ['220 login accepted']
+}
+
+/** Perl's split(/\s+/, text, n): at most n fields, the last one the rest of the text as written. */
+function fields(text: string, n: number): string[] {
+  const out: string[] = []
+  let rest = text
+  while (rest !== '' && out.length < n - 1) {
+    const m = /^(\S*)\s+(.*)$/s.exec(rest)
+    if (!m) break
+    out.push(m[1])
+    rest = m[2]
+  }
+  return rest === '' ? out : [...out, rest]
 }
 
 function list(d: Daemon, words: string[]): Reply {
@@ -205,8 +248,10 @@ function switchNames(set: Set<string>, names: string[], add: boolean): void {
   }
 }
 
-function test(d: Daemon, words: string[]): Reply {
-  const [what, group = '', service = '', retval = '', period = ''] = words
+function test(d: Daemon, args: string): Reply {
+  const [what = '', rest = ''] = fields(args, 2)
+  // as mon: the period is the rest of the line, so `wd {Mon-Fri} hr {7am-6pm}` names an unlabelled one
+  const [group = '', service = '', retval = '', period = ''] = what === 'monitor' ? rest.split(/\s+/) : fields(rest, 4)
   const e = d.find(group, service)
   if (what === 'monitor') {
     // mon answers an unknown service with a bare line, then completes anyway
@@ -215,7 +260,7 @@ function test(d: Daemon, words: string[]): Reply {
     return ['220 test monitor completed']
   }
   const kinds = { alert: 'failure', upalert: 'up', startupalert: 'startup', ackalert: 'ack' } as const
-  if (what in kinds) {
+  if (Object.hasOwn(kinds, what)) {
     if (!e) return [`520 ${group} ${service} not defined`]
     const index = e.svc.periods.findIndex((p) => p.label === period)
     if (index < 0) return ['520 period not defined']
@@ -230,6 +275,7 @@ export function serve(d: Daemon, host: string, port: number): Promise<Server> {
   const server = createServer((socket: Socket) => {
     // mon's clientallow, against the IPv4 address (as mon sees a client of a dual-stack socket)
     const from = (socket.remoteAddress ?? '').replace(/^::ffff:/, '')
+    const client: Client = { host: from }
     if (!d.globals.clientallow.some((re) => re.test(from))) {
       d.log.info(`closing unwanted client: ${from}`)
       socket.destroy()
@@ -249,7 +295,7 @@ export function serve(d: Daemon, host: string, port: number): Promise<Server> {
         if (line.trim() === '') continue
         replies = replies.then(async () => {
           if (socket.destroyed || socket.writableEnded) return
-          socket.write((await answer(d, line)).map((l) => `${l}\n`).join(''))
+          socket.write((await answer(d, line, client)).map((l) => `${l}\n`).join(''))
           if (/^\s*quit\b/i.test(line)) socket.end()
         })
       }

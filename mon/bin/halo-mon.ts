@@ -4,6 +4,7 @@
  *   stopped   -a DIR alertdir   -s DIR mondir   -b DIR basedir   -B DIR cfbasedir   -L DIR logdir
  *   -D DIR statedir   -P FILE pidfile ('' none)   -p PORT   -O FACILITY syslog   -k N history kept
  *   -r TIME randstart   -l [disabled|opstatus|all] load the saved state   -M [M4] run mon.cf through m4
+ *   -A FILE auth.cf (who may run which command; default cfbasedir/auth.cf)
  * Foreground unless -f. Logs to syslog (syslog_facility, default daemon) as mon does. SIGHUP reads mon.cf
  * again (as `reset keepstate`); SIGTERM and SIGINT stop it.
  */
@@ -22,7 +23,7 @@ import type { MonConfig } from '../types.ts'
 
 const VERSION = 'halo-mon 0.1.0 (mon 1.3 compatible, protocol 9745)'
 const usage = `usage: halo-mon [-f] [-d] [-S] [-c mon.cf] [-a alertdir] [-s mondir] [-b basedir] [-B cfbasedir] [-L logdir]
-                [-D statedir] [-P pidfile] [-p port] [-O facility] [-k histlength] [-r randstart]
+                [-D statedir] [-A authfile] [-P pidfile] [-p port] [-O facility] [-k histlength] [-r randstart]
                 [-l [disabled|opstatus|all]] [-M [m4]] [-v] [-h]`
 
 async function main(argv: string[]): Promise<number> {
@@ -55,7 +56,7 @@ async function run(flags: Flags, path: string, log: Logger, config: MonConfig): 
     throw new HaloError(1, `cannot listen on ${serverbind}:${serverport}: ${e.message}`)
   })
   daemon.start()
-  log.info(`halo-mon started, serving ${serverbind}:${serverport}`)
+  log.info(`halo-mon started, serving ${serverbind}:${serverport}, commands allowed by ${config.globals.auth.file ?? "Debian's default auth.cf (there is none)"}`)
   process.on('SIGHUP', () => {
     daemon.reset(true).catch((e: Error) => log.err(`reset: ${e.message}`))
   })
