@@ -84,7 +84,7 @@ export function answer(d: Daemon, line: string, client: Client): Reply {
     case 'protid': return [Number(args) === PROTOCOL_VERSION ? '220 protocol match' : '520 protocol mismatch']
     case 'login': return login(d, args, client)
     case 'checkauth': return [mayRun(d.globals.auth, client.user, words[0]?.toLowerCase() ?? '') ? '220 command authorized' : '520 command could not be executed']
-    case 'servertime': return [`${Math.floor(Date.now() / 1000)} ${new Date().toString().slice(0, 24)}`, '220 servertime completed']
+    case 'servertime': return [`${Math.floor(Date.now() / 1000)} ${ctime(new Date())}`, '220 servertime completed']
     case 'list': return list(d, words)
     case 'stop':
       d.stopped = true
@@ -133,6 +133,12 @@ async function login(d: Daemon, args: string, client: Client): Promise<string[]>
   client.user = user
   d.log.info(`${client.host} logged in as ${user}`)
   return ['220 login accepted']
+}
+
+/** The local time as C's ctime (and perl's localtime) write it: `Thu Dec  3 18:40:07 2026`. */
+function ctime(d: Date): string {
+  const [day, month] = [d.toString().slice(0, 3), d.toString().slice(4, 7)]
+  return `${day} ${month} ${String(d.getDate()).padStart(2)} ${d.toTimeString().slice(0, 8)} ${d.getFullYear()}`
 }
 
 /** Perl's split(/\s+/, text, n): at most n fields, the last one the rest of the text as written. */
