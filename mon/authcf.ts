@@ -20,7 +20,7 @@ export interface AuthRules {
 }
 
 /** the commands mon knows; any other name in auth.cf is most likely a typo */
-const monCommands = new Set(
+export const monCommands = new Set(
   'dump login disable enable quit list set get setview getview stop start loadstate savestate reset clear checkauth reload term test servertime ack version protid'.split(' '),
 )
 

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net'
 import { epoch } from './alert.ts'
-import { mayRun } from './authcf.ts'
+import { mayRun, monCommands } from './authcf.ts'
 import { escape, unescape } from './escape.ts'
 import { checkLogin } from './login.ts'
 import type { Daemon, Entry } from './daemon.ts'
@@ -73,7 +73,8 @@ export function answer(d: Daemon, line: string, client: Client): Reply {
   const cmd = m?.[1].toLowerCase() ?? ''
   const args = (m?.[2] ?? '').trim()
   const words = args.split(/\s+/).filter(Boolean)
-  if (!open.has(cmd) && !mayRun(d.globals.auth, client.user, cmd)) {
+  // as mon: a command it does not know is invalid for everyone, before any question of rights
+  if (monCommands.has(cmd) && !open.has(cmd) && !mayRun(d.globals.auth, client.user, cmd)) {
     d.log.warn(`${client.user === undefined ? 'a client not logged in' : `user ${client.user}`} from ${client.host} may not run '${cmd}': refused, as auth.cf says`)
     // mon's words for a refusal
     return ['520 command could not be executed, unknown command']

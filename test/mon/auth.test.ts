@@ -102,7 +102,7 @@ t.test('not logged in, or with a wrong password: refused, nothing changed; alice
   writeFileSync(mon.cf, readFileSync(mon.cf, 'utf8') + '    service added\n        interval 1h\n        monitor echo.monitor\n')
 
   const changes = ['disable watch loop', 'stop', 'reset', `test alert loop echo 1 ${period}`, 'disable service loop echo']
-  const anonymous = await session(port, [...changes, 'login nobody wrong', 'login alice wrong', 'login alice', ...changes, 'checkauth stop', 'list state', 'list disabled', 'list watch'])
+  const anonymous = await session(port, [...changes, 'login nobody wrong', 'login alice wrong', 'login alice', ...changes, 'checkauth stop', 'list state', 'list disabled', 'list watch', 'bogus'])
   t.same(anonymous, [
     ...changes.map(() => refused),
     ['530 login unsuccessful'],
@@ -113,6 +113,7 @@ t.test('not logged in, or with a wrong password: refused, nothing changed; alice
     ['scheduler running', '220 list state completed'],
     ['220 list disabled completed'],
     ['loop echo', '220 list watch completed'],
+    ['520 invalid command'],
   ])
   t.notOk(existsSync(join(mon.dir, 'disabled')), 'no disabled state saved')
 

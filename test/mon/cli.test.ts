@@ -88,6 +88,7 @@ t.test('-f: in the background once it serves, pid file written, SIGTERM stops it
 
 t.test('disabled hosts, watches and services survive a restart with -l, as in mon', { skip: !existsSync('/usr/bin/moncmd') && 'no moncmd' }, async (t) => {
   const mon = new TestMon(t, monCf)
+  writeFileSync(join(mon.dir, 'auth.cf'), 'list: all\ndisable: all\nenable: all\n')
   const port = await freePort()
   let pid = await forked(t, mon, port, '-l')
   await ask(port, 'disable service loop echo')

@@ -1,5 +1,5 @@
 /** The client protocol, through Debian's real moncmd where it is installed, and raw where its bytes matter. */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { hostname } from 'node:os'
 import { connect, type AddressInfo } from 'node:net'
@@ -36,6 +36,8 @@ watch other
             alert record.alert
 `,
   )
+  // these tests are about the commands, not about who may send them (test/mon/auth.test.ts)
+  writeFileSync(join(mon.dir, 'auth.cf'), 'list: all\nstop: all\nstart: all\nreset: all\nack: all\ndisable: all\nenable: all\nsavestate: all\nloadstate: all\ntest: all\n')
   const daemon = await mon.start()
   const server = await serve(daemon, '127.0.0.1', 0)
   t.teardown(() => server.close())
