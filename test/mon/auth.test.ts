@@ -5,7 +5,7 @@
  * errors for an auth.cf or an authtype it cannot use.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -51,10 +51,11 @@ async function hash(password: string): Promise<string> {
 }
 
 /** halo-mon from dist, in the foreground with -d (its log on stderr, kept); resolves once it serves. */
-async function start(t: Test, mon: TestMon, ...more: string[]) {
+async function start(t: Test, mon: TestMon, more: string[] = [], via: string[] = []) {
   const port = await freePort()
   const logged: string[] = []
-  const child = spawn(haloMon, ['-d', '-c', mon.cf, '-P', '', '-p', String(port), ...more], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const argv = [...via, haloMon, '-d', '-c', mon.cf, '-P', '', '-p', String(port), ...more]
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] })
   child.stderr.setEncoding('utf8').on('data', (s: string) => logged.push(s))
   t.teardown(() => void child.kill('SIGKILL'))
   await until('halo-mon serves', () => logged.join('').includes('halo-mon started'), 15_000)
@@ -97,7 +98,7 @@ t.test('not logged in, or with a wrong password: refused, nothing changed; alice
   const mon = new TestMon(t, records)
   writeFileSync(join(mon.dir, 'auth.cf'), authCf)
   writeFileSync(join(mon.dir, 'monusers.cf'), `# mon's userfile\nalice : ${await hash('alice pass')}\nbob:${await hash('bob-pass')}\n`)
-  const { port, log } = await start(t, mon, '-l')
+  const { port, log } = await start(t, mon, ['-l'])
   // a reset would read this service; a refused one must not
   writeFileSync(mon.cf, readFileSync(mon.cf, 'utf8') + '    service added\n        interval 1h\n        monitor echo.monitor\n')
 
@@ -139,6 +140,34 @@ t.test('not logged in, or with a wrong password: refused, nothing changed; alice
   t.match(log(), /user bob from 127\.0\.0\.1 may not run 'stop'/)
   t.match(log(), /login as 'alice' from 127\.0\.0\.1 refused/)
   for (const secret of ['alice pass', 'bob-pass', 'wrong']) t.notMatch(log(), secret, `"${secret}" is not in the log`)
+})
+
+t.test("authtype getpwnam: the account's shadow password (nobody's, in a mount namespace with a shadow file of the test's)", async (t) => {
+  const mon = new TestMon(t, records)
+  writeFileSync(join(mon.dir, 'auth.cf'), authCf)
+  writeFileSync(join(mon.dir, 'monusers.cf'), '')
+  // /etc/shadow as it is, but nobody's password is the test's (a yescrypt hash, Debian's default kind)
+  const yescrypt = (await run(['perl', '-e', 'print crypt(<STDIN>, q($y$j9T$abcdefghijklmnop))'], { input: 'nobody pass' })).stdout
+  t.match(yescrypt, /^\$y\$j9T\$abcdefghijklmnop\$\S+$/)
+  const shadow = join(mon.dir, 'shadow')
+  writeFileSync(shadow, readFileSync('/etc/shadow', 'utf8').replace(/^nobody:[^:]*:/m, `nobody:${yescrypt}:`), { mode: 0o640 })
+  const holder = spawn('unshare', ['--mount', '--propagation', 'private', 'sleep', '600'], { stdio: 'ignore' })
+  t.teardown(() => void holder.kill('SIGKILL'))
+  const ns = (pid: number | string) => readlinkSync(`/proc/${pid}/ns/mnt`)
+  // nsenter must never reach this test's own mount namespace: wait until the holder has its own
+  await until('the mount namespace', () => { try { return ns(holder.pid!) !== ns('self') } catch { return false } }, 5000)
+  const enter = ['nsenter', '-t', String(holder.pid), '-m']
+  t.equal((await run([...enter, 'mount', '--bind', shadow, '/etc/shadow'])).code, 0, 'the shadow file is bound in the namespace only')
+  t.notMatch(readFileSync('/etc/shadow', 'utf8'), yescrypt, "this host's /etc/shadow is untouched")
+
+  const { port } = await start(t, mon, [], enter)
+  t.same(await session(port, ['login nobody wrong', 'stop', 'login nobody nobody pass', 'stop', 'login root anything']), [
+    ['530 login unsuccessful'],
+    refused,
+    ['220 login accepted'],
+    ['220 stop completed'],
+    ['530 login unsuccessful'],
+  ])
 })
 
 t.test("no auth.cf: Debian's default rules (list for all, changes after a login)", async (t) => {
