@@ -54,5 +54,5 @@ export async function loadConfig(path: string, over: Overrides, warn: (text: str
     excludePeriod: g.exclude_period,
     startupalertsOnReset: g.startupalerts_on_reset ?? false,
   }
-  return { hostgroups: config.hostgroups, watches: config.watches, globals }
+  return { hostgroups: config.hostgroups, watches: config.watches, aliases: config.aliases, views: config.views, globals }
 }

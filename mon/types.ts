@@ -28,4 +28,4 @@ export interface Settings {
   startupalertsOnReset: boolean
 }
 
-export type MonConfig = Pick<MonCf, 'hostgroups' | 'watches'> & { globals: Settings }
+export type MonConfig = Pick<MonCf, 'hostgroups' | 'watches' | 'aliases' | 'views'> & { globals: Settings }

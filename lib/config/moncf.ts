@@ -43,6 +43,7 @@ const notInHalo = <T>(why: string, syntax: (v: string, fail: Fail) => T) => (v: 
   warn(`halo-mon ${why}`)
   return syntax(v, fail)
 }
+const dependencies = 'does not evaluate dependencies (depend and its kin): the services are checked and alert as if they had none'
 const noAuth = notInHalo('does not authenticate clients (no login): the protocol is open to whoever reaches serverbind (127.0.0.1 unless set) and matches clientallow', text)
 
 const globalSyntax = {
@@ -73,7 +74,7 @@ const globalSyntax = {
   userfile: noAuth,
   historicfile: notInHalo('keeps the alert history in memory only (list alerthist), not in historicfile', text),
   historictime: duration,
-  cltimeout: duration,
+  cltimeout: notInHalo('does not close idle clients: cltimeout is ignored', duration),
   monerrfile: text,
   dtlogfile: text,
   dtlogging: (v: string, fail: Fail, warn: Warn) => {
@@ -81,9 +82,9 @@ const globalSyntax = {
     if (on) warn('halo-mon keeps no downtime log: dtlogging is ignored')
     return on
   },
-  dep_recur_limit: count,
-  dep_behavior: depBehavior,
-  dep_memory: duration,
+  dep_recur_limit: notInHalo(dependencies, count),
+  dep_behavior: notInHalo(dependencies, depBehavior),
+  dep_memory: notInHalo(dependencies, duration),
   unack_summary: unackSummary,
   syslog_facility: text,
   startupalerts_on_reset: yesNo(/^(1|yes|true|on)$/i),
