@@ -68,7 +68,7 @@ export async function loadConfig(path: string, over: Overrides, warn: (text: str
   }
   globals.auth = readAuth(over.authfile ?? g.authfile, globals, warn)
   await checkLogin(path, globals)
-  return { hostgroups: config.hostgroups, watches: config.watches, globals }
+  return { hostgroups: config.hostgroups, watches: config.watches, aliases: config.aliases, views: config.views, globals }
 }
 
 const loopback = (bind: string) => /^(127\.|::1$|localhost$)/.test(bind)

@@ -36,10 +36,11 @@ export function opstatusLine(e: Entry): string {
     `ackcomment=${st.ack ? escape(st.ackComment, true) : ''}`,
     `alerts_sent=${sent}`,
     'depstatus=',
-    'depend=',
-    'hostdepend=',
-    'monitordepend=',
-    'alertdepend=',
+    // halo keeps the dependencies as written (and does not evaluate them: depstatus stays empty)
+    `depend=${escape(svc.depend, true)}`,
+    `hostdepend=${escape(svc.hostdepend, true)}`,
+    `monitordepend=${escape(svc.monitordepend, true)}`,
+    `alertdepend=${escape(svc.alertdepend, true)}`,
     `monitor=${escape(svc.monitor?.text, true)}`,
     `last_summary=${escape(st.lastSummary, true)}`,
     `last_detail=${escape(st.lastDetail, true)}`,
@@ -49,7 +50,9 @@ export function opstatusLine(e: Entry): string {
     const duration = st.monitorDuration < 0 ? -1 : seconds(st.monitorDuration)
     fields.push(`interval=${seconds(svc.interval)}`, `monitor_duration=${duration}`, `monitor_running=${st.monitorRunning ? 1 : 0}`)
   }
+  if (svc.excludePeriod) fields.push(`exclude_period=${escape(svc.excludePeriod.text)}`)
   if (svc.excludeHosts.length) fields.push(`exclude_hosts=${escape(svc.excludeHosts.join(' '))}`)
+  if (svc.randskew) fields.push(`randskew=${seconds(svc.randskew)}`)
   if (lastAlert) fields.push(`last_alert=${epoch(lastAlert)}`)
   if (st.firstFailure) fields.push(`first_failure=${epoch(st.firstFailure)}`, `failure_duration=${Math.floor((Date.now() - st.firstFailure) / 1000)}`)
   return fields.join(' ')
@@ -181,8 +184,35 @@ function list(d: Daemon, words: string[]): Reply {
       if (!hosts) return ['520 list group error, undefined group']
       return [`hostgroup ${words[1]} ${hosts.map((h) => (d.disabledHosts.has(h) ? `*${h}` : h)).join(' ')}`, '220 list group completed']
     }
+    case 'descriptions': return [...d.entries.map((e) => `${e.group} ${e.svc.name} ${escape(e.svc.description, true)}`), '220 list descriptions completed']
+    case 'aliases': return [...aliasLines(d, words.slice(1)), '220 list aliases completed']
+    case 'aliasgroups': {
+      const names = aliasNames(d)
+      return [...(names.length ? [names.join(' ')] : []), '220 list aliasgroups completed']
+    }
+    case 'deps': return [...d.entries.flatMap(depLines), '220 list deps completed']
+    // mon's words, its misnamed completions included
+    case 'views': return [`views ${[...d.config.views.keys()].sort().join(' ')}`, '220 list group completed']
+    // halo has none of mon's warning states (coldstart, warmstart, unknown, warn)
+    case 'warnings': return ['220 list successes completed']
+    case 'dtlog': return ['520 list dtlog error, dtlogging is not turned on']
     default: return ['520 unknown list command']
   }
+}
+
+/** mon knows an alias by its lines: one with none is not there */
+const aliasNames = (d: Daemon) => [...d.config.aliases].filter(([, lines]) => lines.length).map(([name]) => name)
+
+/** Each alias asked for (all without names): `alias NAME`, its lines as written, a blank line. */
+function aliasLines(d: Daemon, names: string[]): string[] {
+  return (names.length ? names : aliasNames(d)).flatMap((name) => [`alias ${name}`, ...(d.config.aliases.get(name) ?? []), ''])
+}
+
+/** mon's `exp` (the expression) and `cmp` (the group:service names in it) lines of one service. */
+function depLines(e: Entry): string[] {
+  const { depend } = e.svc
+  const names = depend?.match(/[a-zA-Z0-9_.-]+:[a-zA-Z0-9_.-]+/g) ?? []
+  return [`exp ${e.group} ${e.svc.name} '${depend ? escape(depend, true) : 'NONE'}'`, `cmp ${e.group} ${e.svc.name} ${names.length ? names.join(' ') : 'NONE'}`]
 }
 
 function disabledLines(d: Daemon): string[] {

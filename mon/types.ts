@@ -34,4 +34,4 @@ export interface Settings {
   login: LoginSettings
 }
 
-export type MonConfig = Pick<MonCf, 'hostgroups' | 'watches'> & { globals: Settings }
+export type MonConfig = Pick<MonCf, 'hostgroups' | 'watches' | 'aliases' | 'views'> & { globals: Settings }

@@ -51,6 +51,7 @@ const authtype = (v: string, fail: Fail, warn: Warn) => {
   if (types.includes('shadow')) warn("authtype shadow accepts no one, in mon as in halo-mon: write getpwnam, which checks the shadow password")
   return types
 }
+const dependencies = 'does not evaluate dependencies (depend and its kin): the services are checked and alert as if they had none'
 
 const globalSyntax = {
   alertdir: dirList,
@@ -80,7 +81,7 @@ const globalSyntax = {
   userfile: text,
   historicfile: notInHalo('keeps the alert history in memory only (list alerthist), not in historicfile', text),
   historictime: duration,
-  cltimeout: duration,
+  cltimeout: notInHalo('does not close idle clients: cltimeout is ignored', duration),
   monerrfile: text,
   dtlogfile: text,
   dtlogging: (v: string, fail: Fail, warn: Warn) => {
@@ -88,9 +89,9 @@ const globalSyntax = {
     if (on) warn('halo-mon keeps no downtime log: dtlogging is ignored')
     return on
   },
-  dep_recur_limit: count,
-  dep_behavior: depBehavior,
-  dep_memory: duration,
+  dep_recur_limit: notInHalo(dependencies, count),
+  dep_behavior: notInHalo(dependencies, depBehavior),
+  dep_memory: notInHalo(dependencies, duration),
   unack_summary: unackSummary,
   syslog_facility: text,
   startupalerts_on_reset: yesNo(/^(1|yes|true|on)$/i),

@@ -47,6 +47,8 @@ t.test('bad options: a clear error and the usage, exit 2', async (t) => {
     [['-c'], /^halo-mon: -c needs a value\n/],
     [['-l', 'everything'], /^halo-mon: -l everything: write disabled, opstatus, all\n/],
     [['-f=1'], /^halo-mon: -f takes no value\n/],
+    [['-i', 'fast'], /^halo-mon: -i fast: write mon's loop tick in seconds, e.g. 1\n/],
+    [['-i', '0'], /^halo-mon: -i 0: write mon's loop tick in seconds/],
     [['mon.cf'], /^halo-mon: unexpected argument 'mon.cf': mon.cf is given with -c\n/],
   ] as const) {
     const r = await run([haloMon, ...argv])
