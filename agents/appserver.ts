@@ -163,8 +163,8 @@ async function stop(ctx: Ctx): Promise<number> {
   if (pid !== undefined) {
     const nearlySpent = ctx.deadline - Math.min(5000, ctx.timeout / 5)
     const killAt = p.stop_timeout === undefined ? nearlySpent : Math.min(nearlySpent, performance.now() + p.stop_timeout)
-    // what the server forked, but only what runs as its user: a process of root's in its group is not the server's
-    const pids = processGroup(pid).filter((q) => processUids(q)?.[1] === a.uid)
+    // what the server forked; a user's server, only what runs as that user (a process of root's is not its)
+    const pids = a.uid === 0 ? processGroup(pid) : processGroup(pid).filter((q) => processUids(q)?.[1] === a.uid)
     let asked = false
     if (p.init_script !== undefined) {
       // as its user, like its start: a script run as root on a user's say-so is root's to the user

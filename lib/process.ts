@@ -82,7 +82,7 @@ const PID_FILE_SLACK_MS = 5000
 
 /**
  * The process a pid file names, when it is the one that was started: `pid` when the file (not a link, a
- * plain file of root's or of `check.uid`'s) names a live process that runs as `check.uid`, started before
+ * plain file of root's or of `check.uid`'s) names a live process that runs as `check.uid` (any, for root), started before
  * the file was written (a reused pid is newer) and, with `check.argv`, runs what it should. `gone` says why
  * the file names no such process (a crash, a reused pid, a file someone else wrote); {} when there is no
  * pid file or it holds no number.
@@ -112,7 +112,9 @@ export function pidFileProcess(file: string, check: PidFileCheck = {}): { pid?: 
   if (!(pid > 0)) return {}
   if (!isAlive(pid)) return { gone: `the server (pid ${pid} in ${file}) is gone: it crashed or was killed` }
   const uids = processUids(pid)
-  if (check.uid !== undefined && uids !== undefined && (uids[0] !== check.uid || uids[1] !== check.uid)) {
+  // root's server may hand its work to another user (an init script's start-stop-daemon --chuid): its pid
+  // file is root's own, and that is the trust; a user's pid file names only that user's processes
+  if (check.uid !== undefined && check.uid !== 0 && uids !== undefined && (uids[0] !== check.uid || uids[1] !== check.uid)) {
     return { gone: `pid ${pid} in ${file} runs as uid ${uids[1]}, not as the server's user (uid ${check.uid}): not the server` }
   }
   const started = startedAt(pid)
