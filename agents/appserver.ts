@@ -7,18 +7,19 @@
  * stop: the init script's stop, else TERM to the server and all it forked; KILL at stop_timeout.
  * haresources: appserver::/etc/init.d/linkserv::/var/run/linkserv.pid::6460,8443
  */
-import { closeSync, existsSync, openSync, rmSync } from 'node:fs'
+import { closeSync, existsSync, rmSync } from 'node:fs'
 import { isAbsolute } from 'node:path'
 import { writeFileAtomic } from '../lib/atomic.ts'
 import { HaloError } from '../lib/errors.ts'
 import { describeFailure, run, spawnDetached } from '../lib/exec.ts'
+import { appendFor } from '../lib/files.ts'
 import { fileSize, tailSince } from '../lib/logtail.ts'
 import { OCF } from '../lib/ocf/codes.ts'
 import { runAgent } from '../lib/ocf/run.ts'
 import { defineAgent, type ActionContext } from '../lib/ocf/spec.ts'
-import { isAlive, readPidFile, waitForExit } from '../lib/process.ts'
+import { isAlive, pidFileProcess, processUids, waitForExit } from '../lib/process.ts'
 import { connect, describeResult, waitForPorts, type Endpoint } from '../lib/tcp.ts'
-import { account } from '../lib/users.ts'
+import { account, serviceEnv, type Account } from '../lib/users.ts'
 import { splitWords } from '../lib/words.ts'
 import { processGroup } from './appserver/group.ts'
 import { checkHealth } from './appserver/health.ts'
@@ -78,13 +79,14 @@ function validate(ctx: Ctx): void {
   }
 }
 
-/** the server's pid, when the pid file names a live process; a stale pid file is a crash, not a stop */
-function server(ctx: Ctx): { pid?: number; stale?: string } {
-  const file = pidFile(ctx)
-  const pid = readPidFile(file)
-  if (pid === undefined) return {}
-  if (!isAlive(pid)) return { stale: `the server (pid ${pid} in ${file}) is gone: it crashed or was killed` }
-  return { pid }
+/**
+ * The server's pid, when the pid file names a live process started before it was written; a stale pid file
+ * is a crash, not a stop. With the server's account (start and stop, which act on the pid), the process
+ * must also run as its user: the pid file may be in a directory that user writes.
+ */
+function server(ctx: Ctx, a?: Account): { pid?: number; stale?: string } {
+  const { pid, gone } = pidFileProcess(pidFile(ctx), { uid: a?.uid })
+  return gone ? { stale: gone } : { pid }
 }
 
 const left = (ctx: Ctx, margin = 0) => Math.max(1, ctx.deadline - performance.now() - margin)
@@ -103,7 +105,8 @@ async function monitor(ctx: Ctx): Promise<number> {
 
 async function start(ctx: Ctx): Promise<number> {
   const p = ctx.params
-  let { pid, stale } = server(ctx)
+  const a = await account(p.user)
+  let { pid, stale } = server(ctx, a)
   if (stale) {
     ctx.log.warn(`${stale}; removing its pid file`)
     rmSync(pidFile(ctx), { force: true })
@@ -113,7 +116,7 @@ async function start(ctx: Ctx): Promise<number> {
   if (pid === undefined) {
     const taken = (await Promise.all(endpoints.map((e) => connect(e, Math.min(1000, left(ctx)))))).filter((r) => r.status === 'ok')
     if (taken.length) throw new HaloError(OCF.ERR_GENERIC, `${taken.map(describeResult).join(', ')} before the server is started: another process holds the port`)
-    pid = await launch(ctx)
+    pid = await launch(ctx, a)
   } else {
     ctx.log.info(`the server already runs (pid ${pid})`)
   }
@@ -129,18 +132,18 @@ async function start(ctx: Ctx): Promise<number> {
 }
 
 /** Runs the init script's start, or the binary detached; returns the server's pid. */
-async function launch(ctx: Ctx): Promise<number> {
+async function launch(ctx: Ctx, a: Account): Promise<number> {
   const p = ctx.params
-  const a = await account(p.user)
-  const env = { PATH: ctx.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: ctx.env.LANG ?? 'C', HOME: a.home, USER: a.name, LOGNAME: a.name }
+  const env = serviceEnv(a, ctx.env)
   if (p.init_script !== undefined) {
     const r = await run([p.init_script, 'start'], { env, cwd: p.directory, uid: a.uid, gid: a.gid, timeout: left(ctx) })
     if (r.code !== 0) throw new HaloError(OCF.ERR_GENERIC, `${p.init_script} start: ${describeFailure(r)}`)
-    const pid = readPidFile(pidFile(ctx))
-    if (pid === undefined || !isAlive(pid)) throw new HaloError(OCF.ERR_GENERIC, `${p.init_script} start succeeded but ${pidFile(ctx)} names no running process`)
+    const { pid, stale } = server(ctx, a)
+    if (pid === undefined) throw new HaloError(OCF.ERR_GENERIC, `${p.init_script} start succeeded but ${stale ?? `${pidFile(ctx)} names no running process`}`)
     return pid
   }
-  const out = p.log ? openSync(p.log, 'a', 0o640) : undefined
+  // opened here, handed to the server: only a file of the server's user's own, never through a link
+  const out = p.log ? appendFor(p.log, a, 'parameter log:', OCF.ERR_PERM) : undefined
   try {
     const argv = [p.binary!, ...splitWords(p.arguments ?? '', 'arguments')]
     ctx.log.info(`starting ${argv.join(' ')} as ${a.name} in ${p.directory}`)
@@ -154,15 +157,19 @@ async function launch(ctx: Ctx): Promise<number> {
 
 async function stop(ctx: Ctx): Promise<number> {
   const p = ctx.params
-  const { pid, stale } = server(ctx)
+  const a = await account(p.user)
+  const { pid, stale } = server(ctx, a)
   if (stale) ctx.log.info(`${stale}; removing its pid file`)
   if (pid !== undefined) {
     const nearlySpent = ctx.deadline - Math.min(5000, ctx.timeout / 5)
     const killAt = p.stop_timeout === undefined ? nearlySpent : Math.min(nearlySpent, performance.now() + p.stop_timeout)
-    const pids = processGroup(pid)
+    // what the server forked; a user's server, only what runs as that user (a process of root's is not its)
+    const pids = a.uid === 0 ? processGroup(pid) : processGroup(pid).filter((q) => processUids(q)?.[1] === a.uid)
     let asked = false
     if (p.init_script !== undefined) {
-      const r = await run([p.init_script, 'stop'], { cwd: p.directory, env: { PATH: ctx.env.PATH }, timeout: Math.max(1, killAt - performance.now()) })
+      // as its user, like its start: a script run as root on a user's say-so is root's to the user
+      const env = serviceEnv(a, ctx.env)
+      const r = await run([p.init_script, 'stop'], { cwd: p.directory, env, uid: a.uid, gid: a.gid, timeout: Math.max(1, killAt - performance.now()) })
       asked = r.code === 0
       if (!asked) ctx.log.warn(`${p.init_script} stop: ${describeFailure(r)}; stopping pid ${pid} with TERM`)
     }

@@ -75,7 +75,7 @@ async function launchSpec(ctx: Ctx, s: Settings): Promise<Launch> {
 
 async function start(ctx: Ctx): Promise<number> {
   const s = where(ctx)
-  const state = await serverState(s, ctx.params.binary, greetMs(ctx))
+  const state = await serverState(s, ctx.params.binary, greetMs(ctx), (await account(s.user, ctx.params.group)).uid)
   switch (state.kind) {
     case 'running':
       ctx.log.info(`the server already runs (pid ${state.pid})`)
@@ -122,7 +122,9 @@ async function query(ctx: Ctx, s: Settings): Promise<void> {
 async function stop(ctx: Ctx): Promise<number> {
   const s = where(ctx)
   // no greeting asked of a server being stopped: a hung one would spend the time its KILL needs
-  const { pid, gone } = serverProcess(s, ctx.params.binary)
+  // a user this host does not know runs nothing: then no process is the server, whatever its pid file says
+  const uid = await account(s.user, ctx.params.group).then((a) => a.uid, () => -1)
+  const { pid, gone } = serverProcess(s, ctx.params.binary, uid)
   if (pid !== undefined) await shutdown(ctx, pid)
   else if (gone) ctx.log.info(`${gone}; clearing its pid file and socket`)
   else {

@@ -3,7 +3,7 @@
  * engine: one JSON request and one JSON answer a line, over a root-only unix socket in the node's /run.
  * Scripts written for Heartbeat use its FIFO instead; the engine reads that too.
  */
-import { chmodSync, closeSync, constants, fstatSync, openSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, rmSync, writeSync } from 'node:fs'
 import { createConnection, createServer, type Server } from 'node:net'
 import { HaloError, errorMessage } from '../lib/errors.ts'
 import type { FencingStatus } from './fencing.ts'
@@ -98,10 +98,14 @@ export function serveControl(socket: string, handle: (r: Request) => Promise<Ans
   })
   return new Promise((resolve, reject) => {
     server.once('error', reject)
-    server.listen(socket, () => {
-      chmodSync(socket, 0o600)
-      resolve(server)
-    })
+    // bound with a umask that leaves it root's alone from its first moment: a chmod after the bind leaves
+    // a window (under an inherited umask 0, a wide one) in which anyone may connect and ask for a takeover
+    const umask = process.umask(0o177)
+    try {
+      server.listen(socket, () => resolve(server))
+    } finally {
+      process.umask(umask)
+    }
   })
 }
 
@@ -112,7 +116,7 @@ export function serveControl(socket: string, handle: (r: Request) => Promise<Ans
 export function writeFifo(fifo: string, fields: Record<string, string>): boolean {
   let fd: number
   try {
-    fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)
+    fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'ENXIO') return false

@@ -63,6 +63,19 @@ export function loadSettings(confDir: string, uname = hostname()): Settings {
   return { config, fencing, logSinks, warnings: hacf.warnings.map((w) => `${hacf.file}:${w.line}: ${w.text}`) }
 }
 
+/**
+ * What resource scripts, rc.d hooks and respawned clients get, as from Heartbeat: the engine's environment,
+ * this node, and each recorded ha.cf parameter as HA_<name> (lib/config/hacf.ts: Heartbeat's own list, so
+ * never stonith_host's password, respawn or apiauth lines).
+ */
+export function scriptEnvironment(s: Pick<Settings, 'config' | 'logSinks'>, confDir: string, from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...from, HA_CURHOST: s.config.node, HA_RESOURCEDIR: `${confDir}/resource.d` }
+  for (const [k, v] of Object.entries(s.config.parameters)) env[`HA_${k}`] = v
+  if (s.logSinks.file) env.HA_LOGFILE = s.logSinks.file
+  if (s.logSinks.debugFile) env.HA_DEBUGLOG = s.logSinks.debugFile
+  return env
+}
+
 /** What changed between two readings of the files that only a restart applies (reload applies the keys; `parameters` mirrors the rest). */
 export function restartNeeded(now: EngineConfig, next: EngineConfig): string[] {
   const applied = new Set(['auth', 'parameters'])

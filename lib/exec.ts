@@ -4,10 +4,9 @@
  * every millisecond of startup is paid on every monitor call of every resource.
  */
 import type { SpawnOptions } from 'node:child_process'
-import { closeSync, fstatSync, openSync, readSync, unlinkSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { closeSync, fstatSync, readSync } from 'node:fs'
 import { HaloError } from './errors.ts'
+import { scratchFile } from './files.ts'
 
 /**
  * Loading child_process costs about 6 ms at startup (measured on Node 20): a monitor that spawns
@@ -111,18 +110,12 @@ export async function runOk(argv: readonly string[], opts: RunOptions = {}, exit
   return r.stdout
 }
 
-let mergedFiles = 0
-
 /**
  * One file both streams write to. A file, not a pipe: Node cannot hand one pipe to a child twice, and two
- * pipes lose the order in which the lines were written. Unlinked at once, so nothing is left behind.
+ * pipes lose the order in which the lines were written. A private scratch file: $TMPDIR is everyone's, and
+ * a name there that others can guess is a link they can plant.
  */
-function mergedOutput(): number {
-  const path = join(tmpdir(), `halo-output-${process.pid}-${mergedFiles++}`)
-  const fd = openSync(path, 'w+', 0o600)
-  unlinkSync(path)
-  return fd
-}
+const mergedOutput = scratchFile
 
 function readMerged(fd: number): string {
   const buf = Buffer.alloc(fstatSync(fd).size)

@@ -3,7 +3,7 @@
  * else stderr); the daemons configure the same sinks from ha.cf (logfacility, logfile, debugfile).
  * Syslog goes through one long-lived `logger --prio-prefix` child, so a busy daemon forks once.
  */
-import { appendFileSync } from 'node:fs'
+import { closeSync, constants, openSync, writeSync } from 'node:fs'
 import type { ChildProcess } from 'node:child_process'
 import { childProcess } from './exec.ts'
 
@@ -88,9 +88,17 @@ export function ocfLogSinks(tag: string, env: NodeJS.ProcessEnv = process.env): 
   }
 }
 
+/** not through a link: agents log as root, and HA_LOGFILE may name a file in a directory others write */
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW
+
 function appendQuietly(file: string, line: string): boolean {
   try {
-    appendFileSync(file, line)
+    const fd = openSync(file, APPEND, 0o644)
+    try {
+      writeSync(fd, line)
+    } finally {
+      closeSync(fd)
+    }
     return true
   } catch {
     return false

@@ -2,7 +2,8 @@
  * What a server wrote to its log since a given moment, on one line: the reason an agent gives when the
  * server it started died, in the server's own words. Reads at most the last 64 KiB.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { closeSync, fstatSync, readSync, statSync } from 'node:fs'
+import { openNoFollow } from './files.ts'
 
 /** The log's size now: note it before starting a server, to quote only what that start wrote. */
 export function fileSize(file: string): number {
@@ -20,9 +21,10 @@ export function fileSize(file: string): number {
 export function tailSince(file: string, from: number, opts: { lines?: number; prefer?: RegExp } = {}): string {
   let text: string
   try {
-    const fd = openSync(file, 'r')
+    // the log is often in the server's user's directory: a link there must not make root quote another file
+    const fd = openNoFollow(file)
     try {
-      const size = statSync(file).size
+      const size = fstatSync(fd).size
       const start = size < from ? 0 : Math.max(from, size - 64 * 1024) // a log rotated meanwhile: all of it
       const buf = Buffer.alloc(size - start)
       readSync(fd, buf, 0, buf.length, start)

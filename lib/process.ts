@@ -3,7 +3,8 @@
  * deadline (TERM, then KILL when the time is nearly spent). Node has no pidfd, so exits are noticed by
  * polling /proc every few ms, always bounded by the caller's deadline.
  */
-import { readFileSync } from 'node:fs'
+import { closeSync, fstatSync, readFileSync } from 'node:fs'
+import { openNoFollow } from './files.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export function isAlive(pid: number): boolean {
@@ -49,6 +50,81 @@ export function readPidFile(file: string): number | undefined {
   } catch {
     return undefined
   }
+}
+
+/** The real and effective uids of a process, or undefined when it is gone. */
+export function processUids(pid: number): [number, number] | undefined {
+  try {
+    const m = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? [Number(m[1]), Number(m[2])] : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** When a process started, in ms since the epoch (to the second: the kernel's boot time is whole seconds). */
+export function startedAt(pid: number): number | undefined {
+  const ticks = processStat(pid)?.startTime
+  const boot = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]
+  // /proc counts in USER_HZ, which Linux fixes at 100 for user space whatever the kernel's own HZ
+  return ticks === undefined || boot === undefined ? undefined : Number(boot) * 1000 + Number(ticks) * 10
+}
+
+/** How a pid file's process must look to be acted on: who runs it and, when given, what it runs. */
+export interface PidFileCheck {
+  /** the uid it runs as (the pid file then belongs to it or to root); undefined: anyone */
+  uid?: number
+  argv?: (argv: string[]) => boolean
+}
+
+/** a clock step or a coarse file system may put the pid file's time a little before its process's start */
+const PID_FILE_SLACK_MS = 5000
+
+/**
+ * The process a pid file names, when it is the one that was started: `pid` when the file (not a link, a
+ * plain file of root's or of `check.uid`'s) names a live process that runs as `check.uid` (any, for root), started before
+ * the file was written (a reused pid is newer) and, with `check.argv`, runs what it should. `gone` says why
+ * the file names no such process (a crash, a reused pid, a file someone else wrote); {} when there is no
+ * pid file or it holds no number.
+ */
+export function pidFileProcess(file: string, check: PidFileCheck = {}): { pid?: number; gone?: string } {
+  let fd: number
+  try {
+    fd = openNoFollow(file)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ELOOP') return { gone: `${file} is a symbolic link, not a pid file: not trusted` }
+    return {}
+  }
+  let text: string
+  let st: ReturnType<typeof fstatSync>
+  try {
+    st = fstatSync(fd)
+    text = st.isFile() ? readFileSync(fd, 'utf8') : ''
+  } finally {
+    closeSync(fd)
+  }
+  if (!st.isFile()) return { gone: `${file} is not a plain file: not trusted` }
+  if (check.uid !== undefined && st.uid !== 0 && st.uid !== check.uid) {
+    return { gone: `${file} belongs to uid ${st.uid}, neither root nor the server's user (uid ${check.uid}): not trusted` }
+  }
+  const pid = Number.parseInt(text.trim(), 10)
+  if (!(pid > 0)) return {}
+  if (!isAlive(pid)) return { gone: `the server (pid ${pid} in ${file}) is gone: it crashed or was killed` }
+  const uids = processUids(pid)
+  // root's server may hand its work to another user (an init script's start-stop-daemon --chuid): its pid
+  // file is root's own, and that is the trust; a user's pid file names only that user's processes
+  if (check.uid !== undefined && check.uid !== 0 && uids !== undefined && (uids[0] !== check.uid || uids[1] !== check.uid)) {
+    return { gone: `pid ${pid} in ${file} runs as uid ${uids[1]}, not as the server's user (uid ${check.uid}): not the server` }
+  }
+  const started = startedAt(pid)
+  if (started !== undefined && started > st.mtimeMs + PID_FILE_SLACK_MS) {
+    return { gone: `pid ${pid} in ${file} started after the file was written: the pid was reused, the server is gone` }
+  }
+  if (check.argv && !check.argv(commandLine(pid) ?? [])) {
+    return { gone: `pid ${pid} in ${file} is now "${(commandLine(pid) ?? []).join(' ')}", not the server: it crashed or was killed` }
+  }
+  return { pid }
 }
 
 /** Resolves true once every pid has exited, false if some still run at the deadline (performance.now()). */

@@ -46,3 +46,14 @@ export async function account(user: string, group?: string, names = { user: 'use
   }
   return { name: user, uid, gid, home }
 }
+
+/**
+ * The environment a server starts with: what a login as its user would give (HOME, USER, LOGNAME) and the
+ * locale, time zone and PATH of the node, nothing else. The agent's own environment holds the cluster's
+ * (HA_*, OCF_RESKEY_* with test_passwd…), which is none of the server's business.
+ */
+export function serviceEnv(a: Account, from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: from.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: a.home, USER: a.name, LOGNAME: a.name, LANG: from.LANG ?? 'C' }
+  for (const name of ['LC_ALL', 'TZ'] as const) if (from[name] !== undefined) env[name] = from[name]
+  return env
+}

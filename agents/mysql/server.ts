@@ -4,7 +4,6 @@
  */
 import { basename } from 'node:path'
 import type { Socket } from 'node:net'
-import { commandLine } from '../../lib/process.ts'
 import { connect, type ConnectResult } from '../../lib/tcp.ts'
 
 export interface Greeting {
@@ -43,12 +42,11 @@ function readGreeting(s: Socket, g: Partial<Greeting>): Promise<void> {
 }
 
 /**
- * Whether `pid` runs a MySQL/MariaDB server (not a recycled pid), and on `datadir` when its command line
- * says. The pid file names mysqld itself, also when mysqld_safe started it.
+ * Whether a process's argv is a MySQL/MariaDB server's (not a recycled pid), on `datadir` when its command
+ * line says. The pid file names mysqld itself, also when mysqld_safe started it.
  */
-export function isServer(pid: number, datadir: string, binary: string): boolean {
-  const argv = commandLine(pid)
-  if (!argv?.length) return false
+export function isServer(argv: readonly string[], datadir: string, binary: string): boolean {
+  if (!argv.length) return false
   const name = basename(argv[0])
   if (!['mysqld', 'mariadbd', basename(binary)].includes(name) || name.includes('safe')) return false
   const dir = argv.find((a) => a.startsWith('--datadir='))?.slice('--datadir='.length)

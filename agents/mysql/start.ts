@@ -4,16 +4,18 @@
  * events that matter (the socket and pid file appearing in their directories) with a short backstop for
  * the ones that cannot be watched (the process dying); a server that dies is reported with its own words.
  */
-import { chownSync, existsSync, mkdirSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs'
+import { existsSync, lchownSync, mkdirSync, statSync, watch, type FSWatcher } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { HaloError, errorMessage } from '../../lib/errors.ts'
 import { run, runOk, spawnDetached } from '../../lib/exec.ts'
 import { OCF } from '../../lib/ocf/codes.ts'
-import { isAlive, readPidFile } from '../../lib/process.ts'
-import type { Account } from '../../lib/users.ts'
+import { createFor } from '../../lib/files.ts'
+import { isAlive } from '../../lib/process.ts'
+import { serviceEnv, type Account } from '../../lib/users.ts'
 import type { Logger } from '../../lib/log.ts'
 import { fileSize, tailSince } from '../../lib/logtail.ts'
-import { greet, isServer } from './server.ts'
+import { greet } from './server.ts'
+import { serverProcess } from './state.ts'
 import type { Settings } from './settings.ts'
 
 export interface Launch {
@@ -46,7 +48,7 @@ export async function launch(l: Launch): Promise<void> {
     ...l.extra,
   ]
   l.log.info(`starting ${argv.join(' ')} as ${l.account.name}`)
-  const launched = spawnDetached(argv, { uid: l.account.uid, gid: l.account.gid, cwd: s.datadir })
+  const launched = spawnDetached(argv, { env: serviceEnv(l.account), uid: l.account.uid, gid: l.account.gid, cwd: s.datadir })
   await untilReady(l, launched, from)
 }
 
@@ -58,8 +60,8 @@ export async function untilReady(l: Launch, launched: number, logFrom = fileSize
   try {
     for (;;) {
       const g = await greet(s.socket, Math.min(1000, left(l.deadline)))
-      const pid = readPidFile(s.pid)
-      const server = pid !== undefined && isAlive(pid) && isServer(pid, s.datadir, l.binary)
+      const { pid } = serverProcess(s, l.binary, l.account.uid)
+      const server = pid !== undefined
       if (g.connect.status === 'ok' && server) {
         l.log.info(`${g.version ? `server ${g.version.replace(/^5\.5\.5-/, '')}` : 'the server'} (pid ${pid}) accepts connections on ${s.socket}`)
         return
@@ -106,33 +108,34 @@ async function datadirReady(l: Launch): Promise<void> {
 async function createDatadir(l: Launch): Promise<void> {
   const s = l.settings
   mkdirSync(s.datadir, { recursive: true })
-  chownSync(s.datadir, l.account.uid, l.account.gid)
+  lchownSync(s.datadir, l.account.uid, l.account.gid)
   l.log.info(`initialising ${s.datadir} (enable_creation)`)
   const common = [`--defaults-file=${s.config}`, `--datadir=${s.datadir}`, `--user=${l.account.name}`]
   for (const tool of ['mariadb-install-db', 'mysql_install_db']) {
-    const r = await run([tool, ...common], { timeout: left(l.deadline) }).catch(() => undefined) // not installed: next
+    const r = await run([tool, ...common], { env: serviceEnv(l.account), timeout: left(l.deadline) }).catch(() => undefined) // not installed: next
     if (r === undefined) continue
     if (r.code !== 0) throw new HaloError(OCF.ERR_GENERIC, `${tool} could not initialise ${s.datadir}: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}`)
     return
   }
   // MySQL 5.7 and later initialise with the server itself
-  await runOk([isWrapper(l.binary) ? join(dirname(l.binary), 'mysqld') : l.binary, ...common, '--initialize-insecure'], { timeout: left(l.deadline) }).catch((e) => {
+  await runOk([isWrapper(l.binary) ? join(dirname(l.binary), 'mysqld') : l.binary, ...common, '--initialize-insecure'], { env: serviceEnv(l.account), timeout: left(l.deadline) }).catch((e) => {
     throw new HaloError(OCF.ERR_GENERIC, `cannot initialise ${s.datadir}: ${errorMessage(e)}`)
   })
 }
 
-/** The error log, and the pid file's and socket's directories, exist and are the server's to write. */
+/**
+ * The error log, and the pid file's and socket's directories, exist and are the server's to write. These
+ * are often in directories the server's user owns, where a link of its own may wait for root: what is
+ * made here is made without following one (lchown, an exclusive create), and what is there is left alone.
+ */
 function prepare(s: Settings, a: Account): void {
   for (const dir of [dirname(s.pid), dirname(s.socket), dirname(s.log)]) {
     if (!existsSync(dir)) {
       mkdirSync(dir, { recursive: true, mode: 0o755 })
-      chownSync(dir, a.uid, a.gid)
+      lchownSync(dir, a.uid, a.gid)
     }
   }
-  if (!existsSync(s.log)) {
-    writeFileSync(s.log, '', { mode: 0o640 })
-    chownSync(s.log, a.uid, a.gid)
-  }
+  createFor(s.log, a)
 }
 
 /** the server's [ERROR] lines since the start, else its last lines */

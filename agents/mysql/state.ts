@@ -4,7 +4,7 @@
  * crashed or was killed are a failure, so the cluster notices, stops (which clears them) and recovers.
  */
 import { existsSync, rmSync } from 'node:fs'
-import { isAlive, commandLine, readPidFile } from '../../lib/process.ts'
+import { pidFileProcess } from '../../lib/process.ts'
 import { describeResult } from '../../lib/tcp.ts'
 import { greet, isServer } from './server.ts'
 import type { Settings } from './settings.ts'
@@ -19,13 +19,13 @@ export type State =
   /** something answers on the socket, but the pid file does not say what */
   | { kind: 'unknown'; why: string }
 
-/** The server's pid when the pid file names a live server; why not, when it names one that is gone. */
-export function serverProcess(s: Settings, binary: string): { pid?: number; gone?: string } {
-  const pid = readPidFile(s.pid)
-  if (pid === undefined) return {}
-  if (!isAlive(pid)) return { gone: `the server (pid ${pid} in ${s.pid}) is gone: it crashed or was killed` }
-  if (!isServer(pid, s.datadir, binary)) return { gone: `pid ${pid} in ${s.pid} is now "${(commandLine(pid) ?? []).join(' ')}", not the server: it crashed or was killed` }
-  return { pid }
+/**
+ * The server's pid when the pid file names a live server; why not, when it names one that is gone. The
+ * server's user writes the pid file: with `uid` (start and stop, which act on the pid), a process of
+ * anyone else's is not the server, whatever the file says.
+ */
+export function serverProcess(s: Settings, binary: string, uid?: number): { pid?: number; gone?: string } {
+  return pidFileProcess(s.pid, { uid, argv: (argv) => isServer(argv, s.datadir, binary) })
 }
 
 /** Without a pid file: a socket that still answers is a server the agent cannot identify. */
@@ -37,8 +37,8 @@ export async function orphanState(s: Settings, timeoutMs: number): Promise<State
     : { kind: 'stale', why: `${s.socket} is left over from a server that did not stop cleanly (no pid file, nothing answers)` }
 }
 
-export async function serverState(s: Settings, binary: string, timeoutMs: number): Promise<State> {
-  const { pid, gone } = serverProcess(s, binary)
+export async function serverState(s: Settings, binary: string, timeoutMs: number, uid?: number): Promise<State> {
+  const { pid, gone } = serverProcess(s, binary, uid)
   if (gone) return { kind: 'stale', why: gone }
   if (pid === undefined) return orphanState(s, timeoutMs)
   const g = await greet(s.socket, timeoutMs)

@@ -18,7 +18,7 @@ import { ask, controlSocket, legacyFifo } from '../control.ts'
 import { Engine, VERSION, type EngineOptions } from '../engine.ts'
 import { Fencing } from '../fencing.ts'
 import type { LastResort } from '../resources.ts'
-import { loadSettings } from '../settings.ts'
+import { loadSettings, scriptEnvironment } from '../settings.ts'
 
 const usage = 'usage: halo-heartbeat [-f] [-d] [-c CONFDIR] | -k | -s | -r | -V'
 /** A shutdown stops every group, each stop retried for up to 10 s: give it that long per group. */
@@ -119,7 +119,6 @@ async function run(flags: Flags): Promise<number> {
   // the exit last resort: gone at once, without a shutdone, so the peer takes over after deadtime as after a crash
   const onStopFailure = stopFailure(process.env, () => void log.close().finally(() => process.exit(1)))
   const { config, fencing: fencingConfig, logSinks, warnings } = loadSettings(flags.confDir)
-  const node = config.node
   const log = new Logger({ ...logSinks, debug: flags.debug || logSinks.debug })
   for (const w of warnings) log.warn(w)
   if (await ask({ op: 'status' })) throw new HaloError(1, 'halo-heartbeat is already running')
@@ -130,10 +129,7 @@ async function run(flags: Flags): Promise<number> {
     await log.close()
     throw e
   })
-  const env: NodeJS.ProcessEnv = { ...process.env, HA_CURHOST: node, HA_RESOURCEDIR: `${flags.confDir}/resource.d` }
-  for (const [k, v] of Object.entries(config.parameters)) env[`HA_${k}`] = v
-  if (logSinks.file) env.HA_LOGFILE = logSinks.file
-  if (logSinks.debugFile) env.HA_DEBUGLOG = logSinks.debugFile
+  const env = scriptEnvironment({ config, logSinks }, flags.confDir)
   const engine = new Engine(config, {
     stateDir: process.env.HA_VARLIB ?? '/var/lib/heartbeat',
     controlSocket: controlSocket(),

@@ -101,7 +101,8 @@ export async function clStatus(argv: readonly string[], out: Out): Promise<numbe
       const at = rest.indexOf('-p')
       const name = at >= 0 ? rest[at + 1] : undefined
       if (!name) throw new UsageError('hbparameter needs -p <parameter-name>', 1)
-      const value = status.parameters[name]
+      // as Heartbeat: crm is the old name of pacemaker; node, media, env and whole-line directives have no value
+      const value = status.parameters[name === 'crm' ? 'pacemaker' : name]
       if (value === undefined) throw new HaloError(1, `Cannot get parameter ${name}'s value`)
       out(verbose ? `Heartbeat parameter ${name}'s value: ${value}` : value)
       return 0

@@ -5,7 +5,8 @@
  * repeated directive: the last value wins); the whole-line directives take the rest of the line.
  * Alongside the typed values, `parameters` keeps each value as the daemon holds it: the text as written,
  * the defaults of `heartbeat -D`, derived times as `<n>ms`: the engine exports them as HA_<name> and
- * `cl_status hbparameter` prints them.
+ * `cl_status hbparameter` prints them. Like Heartbeat, only its plain settings (`recorded`): not node, the
+ * media, env, nor the whole-line directives (stonith_host with its password, respawn, apiauth…).
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
@@ -112,6 +113,16 @@ const defaults: Record<string, string> = {
   enable_config_writes: 'on', memreserve: '6500',
 }
 
+/**
+ * The directives Heartbeat 3.0.6 records (its config table's record_value): the only ones it exports as
+ * HA_<name> and answers `cl_status hbparameter` for. `crm` is recorded as pacemaker.
+ */
+const recorded = new Set(['cluster', 'hopfudge', 'keepalive', 'deadtime', 'deadping', 'initdead', 'warntime', 'watchdog', 'baud', 'udpport',
+  'logfacility', 'logfile', 'debugfile', 'auto_failback', 'rtprio', 'hbgenmethod', 'realtime', 'debug', 'msgfmt', 'use_logd', 'conn_logd_time',
+  'log_badpack', 'syslogmsgfmt', 'coredumps', 'coreroot', 'crm_daemon_dir', 'crmd_spawns_pengine', 'pacemaker', 'autojoin', 'uuidfrom',
+  'compression', 'compression_threshold', 'traditional_compression', 'max_rexmit_delay', 'record_config_changes', 'record_pengine_inputs',
+  'enable_config_writes', 'memreserve', 'quorum_server'])
+
 const wholeLine = new Set(['ucast', 'mcast', 'ping_group', 'respawn', 'failfast', 'apiauth', 'stonith', 'stonith_host'])
 const times = ['keepalive', 'deadtime', 'warntime', 'initdead', 'deadping'] as const
 type TimeName = (typeof times)[number]
@@ -148,7 +159,8 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
   let autoFailback: AutoFailback = 'legacy'
 
   const apply = (name: string, value: string, no: number) => {
-    parameters.set(name, value)
+    const as = name === 'crm' ? 'pacemaker' : name
+    if (recorded.has(as)) parameters.set(as, value)
     set.set(name, no)
     if ((times as readonly string[]).includes(name)) {
       const ms = parseDuration(value, haCfTime)
@@ -206,7 +218,6 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
   const applyLine = (name: string, rest: string, no: number) => {
     const words = rest.split(/\s+/).filter(Boolean)
     const why = (reason: unknown) => fail(no, reason instanceof Error ? reason.message : String(reason))
-    parameters.set(name, rest)
     set.set(name, no)
     if (name === 'ucast') {
       try { cf.media.push(parseUcast(words, udpport, no)) } catch (e) { why(e) }
@@ -226,8 +237,6 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
     } else {
       if (words.length < 2) fail(no, 'stonith_host needs a host (or *), a type and its parameters: stonith_host * baytech 10.0.0.3 login secret')
       cf.stonith.push({ host: words[0].toLowerCase(), type: words[1], params: words.slice(2), line: no })
-      // its parameters hold the device's password: HA_stonith_host and `cl_status hbparameter` show the rest
-      parameters.set(name, `${words[0]} ${words[1]} ****`)
     }
   }
 
@@ -265,6 +274,7 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
   if (autoFailback === 'legacy') cf.warnings.push({ line: set.get('auto_failback') ?? 0, text: "auto_failback legacy is deprecated: write auto_failback on" })
   for (const name of ['warntime', 'initdead', 'deadping'] as const) if (time[name] === undefined) parameters.set(name, `${timing[name]}ms`)
   if (!set.has('udpport')) parameters.set('udpport', String(694))
+  parameters.set('hbversion', '3.0.6') // not a directive: the daemon records its version beside them
 
   const logging = effectiveLogging(parameters, set, fail)
   return {

@@ -1,11 +1,12 @@
 // appserver against a real server process (test/fixtures/appserver.ts) listening on loopback ports:
 // slow to open them, crashing during start, ignoring TERM, forking, started by binary or init script.
 import t, { type Test } from 'tap'
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, linkSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { run } from '../../lib/exec.ts'
+import { run, spawnDetached } from '../../lib/exec.ts'
+import { account } from '../../lib/users.ts'
 import { isAlive, readPidFile } from '../../lib/process.ts'
 import { connect } from '../../lib/tcp.ts'
 import { bundle } from '../../build.ts'
@@ -192,6 +193,77 @@ t.test('init script (AggreGate style), through the haresources door', async (t) 
   t.equal((await v1('appserver', args, 'stop')).code, 0)
   t.notOk(isAlive(server), "the script's stop stopped it")
   t.match((await v1('appserver', args, 'status')).stdout, /stopped/)
+})
+
+/** a directory the unprivileged user owns (reachable by it: /tmp/…, 755), and a root-owned 0600 file beside it */
+async function userDir(t: Test) {
+  const nobody = await account('nobody')
+  const top = mkdtempSync(join(tmpdir(), 'halo-appserver-user-'))
+  chmodSync(top, 0o755)
+  atEnd(t, reapArgv(top))
+  const dir = join(top, 'nobody')
+  await run(['install', '-d', '-o', String(nobody.uid), '-g', String(nobody.gid), '-m', '755', dir])
+  const secret = join(top, 'root-only')
+  writeFileSync(secret, 'root only\n', { mode: 0o600 })
+  return { nobody, top, dir, secret }
+}
+
+t.test("the log as user=nobody: a link, a hard link or root's file in nobody's directory is refused, untouched", async (t) => {
+  const { nobody, dir, secret } = await userDir(t)
+  const [port] = await freePorts(1)
+  const log = join(dir, 'server.log')
+  const params = { binary: process.execPath, arguments: `${fixture} --ports ${port}`, user: 'nobody', directory: dir, pid: join(dir, 'server.pid'), ports: String(port), log }
+  const plant: [string, () => void, RegExp][] = [
+    ['a symbolic link', () => symlinkSync(secret, log), /is a symbolic link/],
+    ['a hard link', () => linkSync(secret, log), /belongs to uid 0, not to nobody|has 2 names/],
+    ["root's own file", () => writeFileSync(log, '', { mode: 0o600 }), /belongs to uid 0, not to nobody/],
+  ]
+  for (const [what, put, why] of plant) {
+    await run(['rm', '-f', log])
+    put()
+    const r = await ocf('appserver', 'start', { params })
+    t.equal(r.code, 4, `${what}: refused (insufficient privileges)`)
+    t.match(reason(r.stderr), why)
+    t.equal(readFileSync(secret, 'utf8'), 'root only\n', `${what}: the root-owned file is untouched`)
+    t.notOk(existsSync(params.pid), `${what}: no server started`)
+  }
+  await run(['rm', '-f', log])
+  const r = await ocf('appserver', 'start', { params: { ...params, arguments: '-e 0' } })
+  t.equal(statSync(log).uid, nobody.uid, `a missing log is created for nobody (start: ${r.code})`)
+  await ocf('appserver', 'stop', { params })
+})
+
+t.test("a pid file nobody wrote naming root's process: stop leaves it alone", async (t) => {
+  const { nobody, dir } = await userDir(t)
+  const innocent = spawnDetached(['sleep', '300'], { cwd: dir })
+  t.teardown(() => void (isAlive(innocent) && process.kill(innocent, 'SIGKILL')))
+  const pid = join(dir, 'server.pid')
+  writeFileSync(pid, `${innocent}\n`)
+  chownSync(pid, nobody.uid, nobody.gid)
+  const params = { binary: process.execPath, user: 'nobody', directory: dir, pid }
+  const stop = await ocf('appserver', 'stop', { params })
+  t.equal(stop.code, 0, stop.stderr)
+  t.match(stop.stderr, /runs as uid 0, not as the server's user/)
+  t.ok(isAlive(innocent), "root's process is still alive")
+  t.notOk(existsSync(pid), 'the false pid file is removed')
+})
+
+t.test('user=nobody with an init script: its stop runs as nobody too, with a clean environment', async (t) => {
+  const { nobody, top, dir } = await userDir(t)
+  const pid = join(dir, 'server.pid')
+  const said = join(dir, 'stop-said')
+  const script = join(top, 'linkserv')
+  writeFileSync(script, `#!/bin/sh\ncase "$1" in\nstart) sleep 300 >/dev/null 2>&1 & echo $! > ${pid} ;;\nstop) { id -u; env; } > ${said}; kill $(cat ${pid}) ;;\nesac\n`, { mode: 0o755 })
+  const params = { init_script: script, user: 'nobody', directory: dir, pid }
+  const start = await ocf('appserver', 'start', { params, env: { HA_stonith_host: '* null nodeb s3cret' } })
+  t.equal(start.code, 0, start.stderr)
+  const server = readPidFile(pid)!
+  const stop = await ocf('appserver', 'stop', { params, env: { HA_stonith_host: '* null nodeb s3cret' } })
+  t.equal(stop.code, 0, stop.stderr)
+  const [uid, ...env] = readFileSync(said, 'utf8').trim().split('\n')
+  t.equal(Number(uid), nobody.uid, 'the stop script ran as nobody')
+  t.same(env.filter((v) => /^(HA_|OCF_)/.test(v)), [], 'without the agent’s environment')
+  t.notOk(isAlive(server), 'and stopped the server')
 })
 
 t.test('ocf-tester -v passes', async (t) => {

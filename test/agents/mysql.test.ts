@@ -1,8 +1,10 @@
 // mysql against a real MariaDB server on a throwaway datadir (test/harness/mariadb.ts), socket only.
-import t from 'tap'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import t, { type Test } from 'tap'
+import { chownSync, existsSync, lchownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runOk } from '../../lib/exec.ts'
+import { runOk, spawnDetached } from '../../lib/exec.ts'
+import { account } from '../../lib/users.ts'
 import { isAlive, readPidFile } from '../../lib/process.ts'
 import { crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
 import { mariadb, type MariaDB } from '../harness/mariadb.ts'
@@ -182,6 +184,70 @@ t.test('haresources: mysqld [config] start|status|stop', async (t) => {
   t.equal((await v1('mysql', [m.config], 'stop')).code, 0)
   t.match((await v1('mysql', [m.config], 'status')).stdout, /stopped/)
   t.notOk(existsSync(m.pid))
+})
+
+/** a directory only root may enter, removed at the end */
+function rootOnly(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'halo-root-only-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+t.test("the server starts with a clean environment: no HA_ secret, none of the agent's parameters", async (t) => {
+  const m = await mariadb(t)
+  const secret = 's3cret-pw'
+  const env = { HA_stonith_host: `* external/ipmi nodeb 10.250.9.2 admin ${secret} lanplus`, HA_keepalive: '2', OCF_RESKEY_test_passwd: secret }
+  const start = await ocf('mysql', 'start', { params: m.params, env })
+  t.equal(start.code, 0, start.stderr)
+  const pid = readPidFile(m.pid)!
+  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean)
+  t.notMatch(environ.join('\n'), secret, "no secret in mysqld's environment")
+  t.same(environ.filter((v) => /^(HA_|OCF_)/.test(v)), [], 'no HA_ or OCF_ variable at all')
+  t.ok(environ.some((v) => v.startsWith('PATH=')), 'the PATH it needs')
+  t.equal((await ocf('mysql', 'stop', { params: m.params })).code, 0)
+})
+
+t.test("a link the mysql user planted as the error log: root creates nothing through it, quotes nothing from it", async (t) => {
+  const m = await mariadb(t)
+  const hidden = rootOnly(t)
+  const mysql = await account('mysql')
+  // dangling: it points at a file that root alone could create
+  const target = join(hidden, 'created-by-root')
+  const log = join(m.dir, 'error-link.log')
+  symlinkSync(target, log)
+  lchownSync(log, mysql.uid, mysql.gid)
+  const r = await ocf('mysql', 'start', { params: { ...m.params, log }, env: { OCF_RESKEY_CRM_meta_timeout: '30000' } })
+  t.notOk(existsSync(target), 'no file created in the root-only directory')
+  await ocf('mysql', 'stop', { params: { ...m.params, log } })
+  // pointing at a root-only file: a server that fails to start is quoted from its log, never from that file
+  const secretFile = join(hidden, 'secret')
+  writeFileSync(secretFile, '[ERROR] s3cret-line\n', { mode: 0o600 })
+  rmSync(log)
+  symlinkSync(secretFile, log)
+  lchownSync(log, mysql.uid, mysql.gid)
+  const again = await ocf('mysql', 'start', { params: { ...m.params, log, additional_parameters: '--halo-no-such-option' }, env: { OCF_RESKEY_CRM_meta_timeout: '30000' } })
+  t.equal(again.code, 1, 'a server that cannot start')
+  t.notMatch(again.stderr + r.stderr, 's3cret-line', "the root-only file's text is in no reason")
+  t.match(reason(again.stderr), /cannot read .*ELOOP/, 'the reason says the log could not be read')
+  t.equal(readFileSync(secretFile, 'utf8'), '[ERROR] s3cret-line\n', 'and it is untouched')
+  t.equal(statSync(secretFile).uid, 0, 'still root-owned')
+  await ocf('mysql', 'stop', { params: { ...m.params, log } })
+})
+
+t.test("a pid file the mysql user wrote naming root's process: stop leaves that process alone", async (t) => {
+  const m = await mariadb(t)
+  const mysql = await account('mysql')
+  // root's process, named like a server (argv[0] mysqld): only who runs it tells it apart
+  const innocent = spawnDetached(['bash', '-c', 'exec -a /usr/sbin/mysqld sleep 300'], { cwd: m.dir })
+  t.teardown(() => void (isAlive(innocent) && process.kill(innocent, 'SIGKILL')))
+  await until('the innocent process to run as mysqld', () => readFileSync(`/proc/${innocent}/cmdline`, 'utf8').startsWith('/usr/sbin/mysqld'))
+  writeFileSync(m.pid, `${innocent}\n`)
+  chownSync(m.pid, mysql.uid, mysql.gid)
+  const stop = await ocf('mysql', 'stop', { params: m.params })
+  t.equal(stop.code, 0, stop.stderr)
+  t.ok(isAlive(innocent), "root's process is still alive")
+  t.equal(uidOf(innocent), 0)
+  t.notOk(existsSync(m.pid), 'the false pid file is cleared')
 })
 
 t.test('ocf-tester -v passes', async (t) => {

@@ -69,11 +69,23 @@ t.test('the other directives', async (t) => {
   t.match(c.respawn, [{ user: 'hacluster', argv: ['/usr/lib/heartbeat/ipfail', '-x'], failfast: false }])
   t.match(c.apiauth, [{ client: 'ipfail', uids: ['hacluster', 'root'], gids: ['haclient'] }])
   t.match(c.stonith, [{ host: '*', type: 'null', params: ['nodeb'] }])
-  t.equal(c.parameters.get('stonith_host'), '* null ****', "a device's parameters (its password) are not exported to scripts")
   t.same([...c.env], [['HA_FOO', 'bar']])
   t.match(c, { autoFailback: 'off', hopfudge: 2, realtime: false, msgfmt: 'netstring', debug: 1, watchdog: '/dev/watchdog' })
   t.equal(cf(`nice_failback on\n${base}`).autoFailback, 'off')
   t.match(cf(`udp hb1\n${base}`).warnings, [{ line: 1, text: /replaced by 'bcast'/ }])
+})
+
+t.test("only Heartbeat's recorded directives are parameters (HA_<name>, hbparameter): never a secret", async (t) => {
+  const text = `${base}mcast hb1 239.0.0.1 694 1 0\nucast hb2 10.0.0.2\nping 10.0.0.254\nping_group g1 10.0.0.1\nrespawn hacluster /usr/lib/heartbeat/ipfail\nfailfast hacluster /bin/true\napiauth ipfail uid=hacluster\nstonith_host * external/ipmi nodeb 10.0.0.9 admin s3cret\nstonith null /etc/ha.d/stonith.cf\nenv SECRET=s3cret\nnice_failback on\ncrm off\nkeepalive 2\n`
+  const p = cf(text).parameters
+  for (const name of ['node', 'bcast', 'mcast', 'ucast', 'ping', 'ping_group', 'respawn', 'failfast', 'apiauth', 'stonith_host', 'stonith', 'env', 'nice_failback', 'crm']) {
+    t.notOk(p.has(name), `${name} is not one`)
+  }
+  t.notMatch([...p.values()].join(' '), /s3cret/, 'no value holds the password')
+  t.equal(p.get('keepalive'), '2')
+  t.equal(p.get('pacemaker'), 'off', 'crm is recorded as pacemaker')
+  t.equal(p.get('auto_failback'), 'legacy', 'nice_failback is not recorded, auto_failback keeps its default')
+  t.equal(p.get('hbversion'), '3.0.6', 'the version, recorded beside them')
 })
 
 t.test('the local node: uname -n or the first line of nodeinfo, lowercased', async (t) => {
