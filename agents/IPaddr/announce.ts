@@ -4,7 +4,8 @@
  * announcer runs detached, so Pacemaker and ocf-tester do not wait for it; its pid is kept so that stop,
  * or the next start, ends it.
  */
-import { mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readlinkSync, rmSync } from 'node:fs'
+import { writeFileAtomic } from '../../lib/atomic.ts'
 import { findExecutable } from '../../lib/which.ts'
 import { basename } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -60,7 +61,7 @@ export async function announce(w: Wanted, argv: readonly string[], background: b
   log.info(`announcing ${w.text}: ${argv.join(' ')}`)
   if (background) {
     mkdirSync(stateDir, { recursive: true })
-    writeFileSync(pidFile(w), `${spawnDetached(argv)}\n`)
+    writeFileAtomic(pidFile(w), `${spawnDetached(argv)}\n`)
     return
   }
   const r = await run(argv, { timeout: Math.max(1, deadline - performance.now()) })

@@ -10,7 +10,8 @@
  * again (as `reset keepstate`); SIGTERM and SIGINT stop it cleanly, however many arrive and in whatever order
  * (a stop signal to the whole process group kills the logger child too).
  */
-import { rmSync, writeFileSync } from 'node:fs'
+import { rmSync } from 'node:fs'
+import { writeFileAtomic } from '../../lib/atomic.ts'
 import { errorMessage, HaloError } from '../../lib/errors.ts'
 import { spawnDetached } from '../../lib/exec.ts'
 import { runCli } from '../../lib/cli.ts'
@@ -77,7 +78,8 @@ async function run(flags: Flags, path: string, log: Logger, config: MonConfig): 
 
 function writePidFile(path: string): void {
   try {
-    writeFileSync(path, `${process.pid}\n`)
+    // renamed into place: a link planted at the path is replaced, never followed
+    writeFileAtomic(path, `${process.pid}\n`)
   } catch (e) {
     throw new HaloError(1, `cannot write the pid file ${path} (${errorMessage(e)}): create its directory or give another with -P`)
   }
