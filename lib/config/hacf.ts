@@ -193,9 +193,9 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
       else cf.env.set(`HA_${m[1]}`, m[2])
     } else if (booleans.includes(name)) {
       if (parseBoolean(value) === undefined) fail(no, `${name} ${value}: write a boolean: on/off, yes/no, true/false, y/n, 1/0`)
-    } else if (name in choices) {
+    } else if (Object.hasOwn(choices, name)) {
       if (!choices[name].includes(value)) fail(no, `${name} ${value}: write ${name} ${choices[name].join(' or ')}`)
-    } else if (name in integers) {
+    } else if (Object.hasOwn(integers, name)) {
       const [lo, hi] = integers[name]
       if (!/^\d+$/.test(value) || Number(value) < lo || Number(value) > hi) fail(no, `${name} ${value}: write a whole number from ${lo} to ${hi}`)
     } else if (!free.has(name)) {
