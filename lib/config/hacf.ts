@@ -232,7 +232,7 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
   }
 
   for (const { no, text: line } of configLines(text, 'anywhere')) {
-    const [, name, rest] = /^(\S+)\s*(.*)$/.exec(line)!
+    const [, name, rest] = /^(\S+)\s*(.*)$/s.exec(line)!
     if ((unsupportedMedia as readonly string[]).includes(name)) fail(no, `${name}: halo has no IPv6 heartbeat media: use bcast, ucast or mcast`)
     if (wholeLine.has(name)) {
       applyLine(name, rest, no)

@@ -63,7 +63,7 @@ const AUTHKEYS = `auth 2
 `
 const AUTHKEYS_TOKENS = ['auth', 'crc', 'md5', 'sha1', 'sha256', '0', '15', '16', '99', 'secret', '#']
 
-const FENCECF = `delay 1s
+const FENCECF = `delay 1
 device node1 fence_ipmilan ip=10.0.9.1 username=admin password=secret lanplus=1
 device node2 fence_ipmilan ip=10.0.9.2 username=admin password=s=e action=off
 `
