@@ -58,6 +58,10 @@ const INTERESTING = ['0', '-1', '1', '255', '256', '65535', '65536', '4294967296
   ' ', '\t', '\n', '\r\n', '\\', '\\\n', '#', ',', '::', ':', '=', '"', "'", '{', '}', '-', '%%%\n', '###\n', '>>>\n', '<<<\n', '\0', '\u00e9', '\u{1f600}',
   'a'.repeat(300), '9'.repeat(40), '(1)', '(9)', '__proto__', 'constructor', 'toString', '$1', '.*', '(', '[', '*']
 
+/** Pieces of the wire format that move a mutation past the first check. */
+export const WIRE_TOKENS = ['###\n', '%%%\n', '>>>\n', '<<<\n', '(0)', '(1)', '(2)', '(4)', ':', ',', '=', '\n', '0:', '999999:', '1234567:',
+  't=status', 'src=nodeb', 'seq=ffffffffffffff', 'hg=-1', 'auth=1 ', 'dest=nodea', '(1)srcuuid=', 'ttl=99999999999999999']
+
 /** 1 to 4 byte-level changes: flips, random or interesting bytes, insertions, deletions, copies, a cut. */
 export function mutateBytes(rng: Rng, input: Buffer, tokens: readonly string[] = []): Buffer {
   let b = Buffer.from(input)

@@ -7,11 +7,8 @@ import { decode } from '../../ha.d/wire/codec.ts'
 import { WireError } from '../../ha.d/wire/error.ts'
 import { NUMBER_BASE, type NumberField } from '../../ha.d/wire/message.ts'
 import { CAPTURES, capture, keySet } from '../ha.d/wire/captures.ts'
-import { Rng, SEED, mutateBytes, seedNote, tries } from './mutate.ts'
+import { Rng, SEED, WIRE_TOKENS, mutateBytes, seedNote, tries } from './mutate.ts'
 
-/** Pieces of the wire format that move a mutation past the first check. */
-export const WIRE_TOKENS = ['###\n', '%%%\n', '>>>\n', '<<<\n', '(0)', '(1)', '(2)', '(4)', ':', ',', '=', '\n', '0:', '999999:', '1234567:',
-  't=status', 'src=nodeb', 'seq=ffffffffffffff', 'hg=-1', 'auth=1 ', 'dest=nodea', '(1)srcuuid=', 'ttl=99999999999999999']
 
 t.test('mutated captures and random bytes at decode and verify', async (t) => {
   t.comment(seedNote('wire'))
