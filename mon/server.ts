@@ -4,6 +4,7 @@
  * enforced: the server listens on 127.0.0.1 unless mon.cf's serverbind says otherwise.
  */
 import { createServer, type Server, type Socket } from 'node:net'
+import { errorMessage } from '../lib/errors.ts'
 import { epoch } from './alert.ts'
 import { escape, unescape } from './escape.ts'
 import type { Daemon, Entry } from './daemon.ts'
@@ -215,7 +216,7 @@ function test(d: Daemon, words: string[]): Reply {
     return ['220 test monitor completed']
   }
   const kinds = { alert: 'failure', upalert: 'up', startupalert: 'startup', ackalert: 'ack' } as const
-  if (what in kinds) {
+  if (Object.hasOwn(kinds, what)) {
     if (!e) return [`520 ${group} ${service} not defined`]
     const index = e.svc.periods.findIndex((p) => p.label === period)
     if (index < 0) return ['520 period not defined']
@@ -249,7 +250,14 @@ export function serve(d: Daemon, host: string, port: number): Promise<Server> {
         if (line.trim() === '') continue
         replies = replies.then(async () => {
           if (socket.destroyed || socket.writableEnded) return
-          socket.write((await answer(d, line)).map((l) => `${l}\n`).join(''))
+          // a command that fails inside is this client's error line, never the server's end
+          const reply = await Promise.resolve()
+            .then(() => answer(d, line))
+            .catch((err: unknown) => {
+              d.log.err(`command ${JSON.stringify(line.slice(0, 80))} failed: ${errorMessage(err)}`)
+              return ['520 command failed']
+            })
+          socket.write(reply.map((l) => `${l}\n`).join(''))
           if (/^\s*quit\b/i.test(line)) socket.end()
         })
       }
