@@ -181,7 +181,7 @@ t.test('packets, control lines and FIFO messages at a running engine', async (t)
   t.comment(`fuzz engine: ${signed} validly signed messages with garbage fields sent`)
   const after = await engineStatus(a)
   t.equal(after.pid, before.pid, 'the same engine process serves')
-  t.match(await a.cmd('halo-heartbeat', '-s'), /is running on nodea/)
+  t.match(await a.cmd('halo-heartbeat', '-s'), /is running on nodea/, 'halo-heartbeat -s finds it running')
   t.not(await a.cmd('cl_status', 'hbstatus'), '', 'cl_status hbstatus answers')
   // a generation above any the garbage named, so it is not a replay
   await accepted('probe3', 2 ** 52 - 1)
