@@ -51,17 +51,25 @@ export class Logger {
   }
 
   private syslogChild(facility: string): ChildProcess {
-    this.syslog ??= childProcess().spawn('logger', ['--prio-prefix', '-p', `${facility}.info`, '-t', this.sinks.tag], {
+    if (this.syslog) return this.syslog
+    const child = childProcess().spawn('logger', ['--prio-prefix', '-p', `${facility}.info`, '-t', this.sinks.tag], {
       stdio: ['pipe', 'ignore', 'ignore'],
-    }).on('error', () => {})
-    return this.syslog
+    })
+    // a stop signal to the whole process group may end the logger first: its last lines are lost, not
+    // the daemon (no EPIPE crash); a line after that starts another logger
+    child.on('error', () => {}).stdin!.on('error', () => {})
+    child.once('exit', () => {
+      if (this.syslog === child) this.syslog = undefined
+    })
+    this.syslog = child
+    return child
   }
 
   /** Flushes syslog lines; await it before the process exits. */
   close(): Promise<void> {
     const child = this.syslog
     this.syslog = undefined
-    if (!child || child.exitCode !== null) return Promise.resolve()
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
     return new Promise((resolve) => {
       child.once('close', () => resolve())
       child.stdin!.end()

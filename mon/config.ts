@@ -7,6 +7,9 @@
 import { existsSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { clientPatterns, readMonCf } from '../lib/config/moncf.ts'
+import { ConfigError } from '../lib/errors.ts'
+import { type AuthRules, DEFAULT_AUTH_CF, parseAuthCf, readAuthCf } from './authcf.ts'
+import { pamAvailable } from './login.ts'
 import type { MonConfig, Settings } from './types.ts'
 
 /** What the command line sets; these win over mon.cf. */
@@ -17,6 +20,8 @@ export interface Overrides {
   cfbasedir?: string
   logdir?: string
   statedir?: string
+  /** -A */
+  authfile?: string
   pidfile?: string
   serverport?: number
   syslogFacility?: string
@@ -36,14 +41,15 @@ export async function loadConfig(path: string, over: Overrides, warn: (text: str
   const g = config.globals
   const basedir = (over.basedir ?? g.basedir ?? '/usr/lib/mon').replace(/\/$/, '')
   const under = (dirs: string[]) => dirs.map((d) => (isAbsolute(d) ? d : join(basedir, d)))
+  const cfbasedir = over.cfbasedir ?? g.cfbasedir ?? '/etc/mon'
   const globals: Settings = {
     alertdir: under(over.alertdir ?? g.alertdir ?? ['/usr/local/lib/mon/alert.d', 'alert.d']),
     mondir: under(over.mondir ?? g.mondir ?? ['/usr/local/lib/mon/mon.d', 'mon.d']),
     logdir: over.logdir ?? g.logdir ?? firstDir(['/var/log/mon'], 'log.d'),
     statedir: over.statedir ?? g.statedir ?? firstDir(['/var/state/mon', '/var/lib/mon'], 'state.d'),
-    cfbasedir: over.cfbasedir ?? g.cfbasedir ?? '/etc/mon',
+    cfbasedir,
     serverport: over.serverport ?? g.serverport ?? 2583,
-    // halo listens on loopback unless told otherwise: the protocol has no authentication here
+    // halo listens on loopback unless told otherwise: logins cross the network in clear text
     serverbind: g.serverbind ?? '127.0.0.1',
     // mon's default: any IPv4 client
     clientallow: g.clientallow ?? clientPatterns('\\d+.\\d+.\\d+.\\d+'),
@@ -53,6 +59,48 @@ export async function loadConfig(path: string, over: Overrides, warn: (text: str
     randstart: over.randstart ?? g.randstart ?? 0,
     excludePeriod: g.exclude_period,
     startupalertsOnReset: g.startupalerts_on_reset ?? false,
+    auth: { commands: new Map() },
+    login: {
+      types: g.authtype ?? ['getpwnam'],
+      userfile: resolve(cfbasedir, g.userfile ?? 'monusers.cf'),
+      pamservice: g.pamservice ?? 'passwd',
+    },
   }
-  return { hostgroups: config.hostgroups, watches: config.watches, globals }
+  globals.auth = readAuth(over.authfile ?? g.authfile, globals, warn)
+  await checkLogin(path, globals)
+  return { hostgroups: config.hostgroups, watches: config.watches, aliases: config.aliases, views: config.views, globals }
+}
+
+const loopback = (bind: string) => /^(127\.|::1$|localhost$)/.test(bind)
+
+/**
+ * auth.cf as mon finds it (relative to cfbasedir). Named but unreadable: an error, as in mon. Not named
+ * and not there: mon would not start; halo-mon applies the rules of Debian's auth.cf (status for all,
+ * changes after a login) and says so when it listens beyond loopback.
+ */
+function readAuth(named: string | undefined, globals: Settings, warn: (text: string) => void): AuthRules {
+  const path = resolve(globals.cfbasedir, named ?? 'auth.cf')
+  if (named !== undefined || existsSync(path)) return readAuthCf(path, warn)
+  if (!loopback(globals.serverbind)) {
+    warn(
+      `no ${path}: halo-mon serves ${globals.serverbind}:${globals.serverport} beyond loopback with the rules of Debian's auth.cf ` +
+        '(anyone who reaches the port may list; stop, disable, test and the other changes need a login, whose password crosses the network in clear): ' +
+        'write an auth.cf that names who may do what, or bind serverbind to 127.0.0.1',
+    )
+  }
+  return { commands: parseAuthCf(DEFAULT_AUTH_CF, 'default auth.cf', warn) }
+}
+
+/** What the authtypes need must be there now, not at the first login (mon checks them when reading mon.cf). */
+async function checkLogin(monCf: string, { login }: Settings): Promise<void> {
+  if (login.types.includes('userfile') && !existsSync(login.userfile)) {
+    throw new ConfigError(monCf, 0, `authtype userfile: the userfile ${login.userfile} does not exist: create it ('user : crypt hash' lines) or set userfile`)
+  }
+  if (login.types.includes('pam') && !(await pamAvailable())) {
+    throw new ConfigError(
+      monCf,
+      0,
+      "authtype pam: could not use PAM authentication: perl's Authen::PAM is not installed (Debian: libauthen-pam-perl; mon needs it too): install it, or use getpwnam or userfile",
+    )
+  }
 }

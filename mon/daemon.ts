@@ -1,7 +1,8 @@
 /**
- * halo-mon's core: one timer per service (no global tick, so a `200ms` interval is kept to the ms),
- * never two copies of one service's monitor at once, results into the service state, alerts out. The
- * client protocol (./server.ts) reads and steers it through the methods below.
+ * halo-mon's core: one timer per service, set where mon's 1-second loop would start the check
+ * (./cadence.ts), or kept to the ms for a service whose interval is written in ms (halo's unit); never two
+ * copies of one service's monitor at once, results into the service state, alerts out. The client
+ * protocol (./server.ts) reads and steers it through the methods below.
  */
 import { hostname } from 'node:os'
 import type { Service } from '../lib/config/moncf.ts'
@@ -12,6 +13,7 @@ import { runMonitor } from './monitor.ts'
 import { findExecutable } from '../lib/which.ts'
 import { inPeriod } from '../lib/config/period.ts'
 import { loadState, saveState } from './savedstate.ts'
+import { countdown, countdownEnds, firstCheck, type Tick, tickAt } from './cadence.ts'
 import { type AlertKind, type AlertRequest, alertsOf, doAlert, newState, recordResult, type Rules, type ServiceState, STAT_FAIL, summaryOf } from './state.ts'
 import type { MonConfig } from './types.ts'
 
@@ -22,6 +24,8 @@ export interface Entry {
   timer: NodeJS.Timeout | undefined
   /** performance.now() of the next check */
   due: number
+  /** mon's _next_check (performance.now()): one interval after the last check was due; 0 = none */
+  nextCheck: number
   /** pid of the running monitor script, for `list pids` */
   pid?: number
 }
@@ -36,6 +40,8 @@ export interface DaemonOptions {
   stopped?: boolean
   /** -l: the saved states to load at the start */
   loadState?: readonly string[]
+  /** ms; mon's loop tick (-i), 1000 by default */
+  tick?: number
 }
 
 /** mon's state names: `all` is both */
@@ -53,6 +59,7 @@ export class Daemon {
   /** `reset` answers with the pid and host, as mon does */
   readonly whoami = `${process.pid}@${hostname()}`
   private closed = false
+  private tick: Tick = { start: 0, length: 1000 }
 
   constructor(private readonly opts: DaemonOptions) {
     this.config = opts.config
@@ -65,15 +72,27 @@ export class Daemon {
   get log(): Logger { return this.opts.log }
 
   start(): void {
+    this.tick = { start: performance.now(), length: this.opts.tick ?? 1000 }
     this.entries = this.build(new Map())
     this.loadState(this.opts.loadState ?? [])
     this.startup()
   }
 
-  /** Startup alerts, then every service's first check (spread over randstart when set). */
+  /** Startup alerts, then the first checks. */
   private startup(): void {
     for (const e of this.entries) doAlert(e.svc, e.st, 'startup', '', undefined, Date.now(), this.rules(e))
-    for (const e of this.entries) this.schedule(e, Math.random() * this.globals.randstart)
+    this.firstChecks()
+  }
+
+  /** As mon: a service's first check comes one interval after the start (with randstart: at random within it). */
+  private firstChecks(): void {
+    const { randstart } = this.globals
+    for (const e of this.entries) {
+      // a service that cannot be checked says so at once
+      if (!e.svc.monitor || !e.svc.interval) this.schedule(e, 0)
+      else if (e.svc.exactTimer) this.schedule(e, randstart ? Math.random() * randstart : e.svc.interval)
+      else this.scheduleAt(e, firstCheck(this.tick, randstart ? Math.floor((Math.random() * randstart) / 1000) * 1000 : e.svc.interval))
+    }
   }
 
   /** mon's save_state: the state files in statedir; a failure is logged, as mon does. */
@@ -124,7 +143,7 @@ export class Daemon {
     this.config = config
     this.entries = this.build(old)
     if (config.globals.startupalertsOnReset) this.startup()
-    else for (const e of this.entries) this.schedule(e, Math.random() * this.globals.randstart)
+    else this.firstChecks()
   }
 
   find(group: string, service: string): Entry | undefined {
@@ -140,9 +159,12 @@ export class Daemon {
     return [...this.config.hostgroups.values()].some((hosts) => hosts.includes(host))
   }
 
-  /** `test monitor G S`: checked now, unless a check is already running. */
+  /** `test monitor G S`: checked now (mon: at its next tick), unless a check is already running. */
   testMonitor(e: Entry): void {
-    if (!e.st.monitorRunning) this.schedule(e, 0)
+    if (e.st.monitorRunning) return
+    e.nextCheck = 0
+    if (e.svc.exactTimer) this.schedule(e, 0)
+    else this.scheduleAt(e, tickAt(this.tick, performance.now()))
   }
 
   /** `test alert|upalert|startupalert|ackalert G S RETVAL PERIOD`: the period's alerts, with test output. */
@@ -167,15 +189,36 @@ export class Daemon {
 
   private build(keep: Map<string, ServiceState>): Entry[] {
     return this.config.watches.flatMap((w) =>
-      w.services.map((svc) => ({ group: w.name, svc, st: keep.get(`${w.name}/${svc.name}`) ?? newState(svc), timer: undefined, due: 0 })),
+      w.services.map((svc) => ({ group: w.name, svc, st: keep.get(`${w.name}/${svc.name}`) ?? newState(svc), timer: undefined, due: 0, nextCheck: 0 })),
     )
   }
 
   private schedule(e: Entry, delay: number): void {
+    this.scheduleAt(e, performance.now() + delay)
+  }
+
+  private scheduleAt(e: Entry, due: number): void {
     if (this.closed) return
     clearTimeout(e.timer)
-    e.due = performance.now() + delay
-    e.timer = setTimeout(() => void this.check(e), delay)
+    e.due = due
+    e.timer = setTimeout(() => void this.check(e), Math.max(0, due - performance.now()))
+  }
+
+  /**
+   * The next check once this one is over (`collected`: when its result came in). A service in ms keeps a
+   * fixed rate: one interval after this check was due, however long it ran, so services started together
+   * stay together (and their checks of one port share a connection). Otherwise as mon's loop would.
+   */
+  private next(e: Entry, planned: number, collected: number): void {
+    if (e.svc.exactTimer) return this.scheduleAt(e, planned + this.nextWait(e))
+    const at = tickAt(this.tick, collected)
+    this.scheduleAt(e, countdownEnds(this.tick, at, countdown({ interval: this.interval(e), nextCheck: e.nextCheck, collected: at, randskew: e.svc.randskew })))
+  }
+
+  /** A check not run (scheduler stopped, exclude_period): mon tries again at its next tick. */
+  private skip(e: Entry, planned: number): void {
+    if (e.svc.exactTimer) this.scheduleAt(e, planned + this.nextWait(e))
+    else this.scheduleAt(e, planned + this.tick.length)
   }
 
   private interval(e: Entry): number {
@@ -203,16 +246,18 @@ export class Daemon {
     }
     if (e.st.monitorRunning || !this.entries.includes(e)) return
     const started = performance.now()
-    // fixed rate: the next check is due one interval after this one was due, however long it runs, so
-    // services started together stay together (and their checks of one port share a connection)
     const planned = e.due
-    const next = () => this.schedule(e, Math.max(0, planned + this.nextWait(e) - performance.now()))
-    if (this.stopped || e.st.disabled || this.disabledWatches.has(e.group) || this.excluded(e, new Date())) return next()
+    if (this.stopped || this.excluded(e, new Date())) return this.skip(e, planned)
+    // mon's _next_check, kept as mon keeps it: from the first check's start, one interval further at each
+    e.nextCheck = e.nextCheck ? e.nextCheck + this.interval(e) : planned + this.interval(e)
+    // halo does not check a disabled service (mon checks it and drops its alerts)
+    if (e.st.disabled || this.disabledWatches.has(e.group)) return this.next(e, planned, planned)
     const hosts = this.hosts(e.group).filter((h) => !e.svc.excludeHosts.includes(h))
     if (hosts.length === 0 && !e.svc.allowEmptyGroup && !monitor.noHosts) {
       this.opts.log.err(`monitor for ${e.group}/${e.svc.name} not called because of no host arguments`)
-      return next()
+      return this.next(e, planned, planned)
     }
+    const wasFailing = e.st.opstatus === STAT_FAIL
     e.st.monitorRunning = true
     e.st.lastCheck = Date.now()
     try {
@@ -235,7 +280,9 @@ export class Daemon {
       e.st.monitorRunning = false
       e.pid = undefined
     }
-    next()
+    // mon counts afresh when failure_interval takes over, or hands back to interval
+    if (e.svc.failureInterval && wasFailing !== (e.st.opstatus === STAT_FAIL)) e.nextCheck = 0
+    this.next(e, planned, performance.now())
   }
 
   private rules(e: Entry): Rules {

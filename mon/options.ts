@@ -1,7 +1,7 @@
 /**
  * mon's command line, read as mon's Getopt::Long reads it: `-c FILE`, `-c=FILE`, `--configfile FILE`,
  * `-configfile=FILE`; no bundling (`-fd` is not `-f -d`); -M and -l take their value only when one follows.
- * Options that tune what halo does not have (mon's 1 s loop, its process cap, traps, auth.cf) are accepted,
+ * Options that tune what halo does not have (mon's process cap, traps) are accepted,
  * so an existing unit file keeps working, and noted for the log.
  */
 import { UsageError } from '../lib/errors.ts'
@@ -17,6 +17,8 @@ export interface Flags {
   version: boolean
   /** -l: the saved states to load at the start (mon's default: disabled) */
   loadState?: string[]
+  /** -i: mon's loop tick, ms */
+  tick?: number
   over: Overrides
   /** what was accepted but means nothing to halo, for the log */
   notes: string[]
@@ -78,6 +80,7 @@ function apply(flags: Flags, opt: string, v: string): void {
     case 'B': over.cfbasedir = v; break
     case 'L': over.logdir = v; break
     case 'D': over.statedir = v; break
+    case 'A': over.authfile = v; break
     // an empty -P means no pid file, as in mon
     case 'P': over.pidfile = v; break
     case 'O': over.syslogFacility = v; break
@@ -94,9 +97,14 @@ function apply(flags: Flags, opt: string, v: string): void {
       over.randstart = ms
       break
     }
-    case 'i': flags.notes.push('-i (mon\'s loop tick) is ignored: each service has its own timer'); break
+    case 'i': {
+      // mon takes any number of seconds here
+      const s = Number(v)
+      if (!/^\d*\.?\d+$/.test(v) || s <= 0) throw new UsageError(`-i ${v}: write mon's loop tick in seconds, e.g. 1`)
+      flags.tick = s * 1000
+      break
+    }
     case 'm': flags.notes.push('-m (maxprocs) is ignored: each service runs at most one monitor at a time'); break
     case 't': flags.notes.push('-t (trapport) is ignored: halo-mon receives no traps'); break
-    case 'A': flags.notes.push('-A (authfile) is ignored: halo-mon does not authenticate; it listens on serverbind (127.0.0.1 unless mon.cf says otherwise)'); break
   }
 }

@@ -1,12 +1,14 @@
 /**
  * mon's client protocol (TCP, 2583): one command a line, reply lines then `220 …` or `5xx …`, so Debian's
- * moncmd and the admins' scripts around it work unchanged. Authentication (mon's auth.cf) is not
- * enforced: the server listens on 127.0.0.1 unless mon.cf's serverbind says otherwise.
+ * moncmd and the admins' scripts around it work unchanged. Each command is checked against auth.cf as
+ * mon checks it (./authcf.ts), for the user the connection logged in as (./login.ts), if any.
  */
 import { createServer, type Server, type Socket } from 'node:net'
 import { errorMessage } from '../lib/errors.ts'
 import { epoch } from './alert.ts'
+import { mayRun, monCommands } from './authcf.ts'
 import { escape, unescape } from './escape.ts'
+import { checkLogin } from './login.ts'
 import type { Daemon, Entry } from './daemon.ts'
 import { STAT_FAIL, STAT_OK, STAT_UNTESTED } from './state.ts'
 
@@ -35,10 +37,11 @@ export function opstatusLine(e: Entry): string {
     `ackcomment=${st.ack ? escape(st.ackComment, true) : ''}`,
     `alerts_sent=${sent}`,
     'depstatus=',
-    'depend=',
-    'hostdepend=',
-    'monitordepend=',
-    'alertdepend=',
+    // halo keeps the dependencies as written (and does not evaluate them: depstatus stays empty)
+    `depend=${escape(svc.depend, true)}`,
+    `hostdepend=${escape(svc.hostdepend, true)}`,
+    `monitordepend=${escape(svc.monitordepend, true)}`,
+    `alertdepend=${escape(svc.alertdepend, true)}`,
     `monitor=${escape(svc.monitor?.text, true)}`,
     `last_summary=${escape(st.lastSummary, true)}`,
     `last_detail=${escape(st.lastDetail, true)}`,
@@ -48,7 +51,9 @@ export function opstatusLine(e: Entry): string {
     const duration = st.monitorDuration < 0 ? -1 : seconds(st.monitorDuration)
     fields.push(`interval=${seconds(svc.interval)}`, `monitor_duration=${duration}`, `monitor_running=${st.monitorRunning ? 1 : 0}`)
   }
+  if (svc.excludePeriod) fields.push(`exclude_period=${escape(svc.excludePeriod.text)}`)
   if (svc.excludeHosts.length) fields.push(`exclude_hosts=${escape(svc.excludeHosts.join(' '))}`)
+  if (svc.randskew) fields.push(`randskew=${seconds(svc.randskew)}`)
   if (lastAlert) fields.push(`last_alert=${epoch(lastAlert)}`)
   if (st.firstFailure) fields.push(`first_failure=${epoch(st.firstFailure)}`, `failure_duration=${Math.floor((Date.now() - st.firstFailure) / 1000)}`)
   return fields.join(' ')
@@ -57,17 +62,34 @@ export function opstatusLine(e: Entry): string {
 /** reset re-reads mon.cf, so it answers later */
 type Reply = string[] | Promise<string[]>
 
+/** One client connection: its IPv4 address, and the user it logged in as. */
+export interface Client {
+  host: string
+  user?: string
+}
+
+/** what mon answers to anyone, logged in or not; everything else is as auth.cf says */
+const open = new Set(['quit', 'version', 'protid', 'login', 'checkauth'])
+
 /** One command line → its reply lines (the last one `2xx`/`5xx`); `quit` also closes the connection. */
-export function answer(d: Daemon, line: string): Reply {
+export function answer(d: Daemon, line: string, client: Client): Reply {
   const m = /^(\w+)(?:\s+(.*))?$/.exec(line.trim())
   const cmd = m?.[1].toLowerCase() ?? ''
   const args = (m?.[2] ?? '').trim()
   const words = args.split(/\s+/).filter(Boolean)
+  // as mon: a command it does not know is invalid for everyone, before any question of rights
+  if (monCommands.has(cmd) && !open.has(cmd) && !mayRun(d.globals.auth, client.user, cmd)) {
+    d.log.warn(`${client.user === undefined ? 'a client not logged in' : `user ${client.user}`} from ${client.host} may not run '${cmd}': refused, as auth.cf says`)
+    // mon's words for a refusal
+    return ['520 command could not be executed, unknown command']
+  }
   switch (cmd) {
     case 'quit': return ['220 quitting']
     case 'version': return [`version ${PROTOCOL_VERSION}`, '220 version completed']
     case 'protid': return [Number(args) === PROTOCOL_VERSION ? '220 protocol match' : '520 protocol mismatch']
-    case 'login': return ['220 login accepted']
+    case 'login': return login(d, args, client)
+    case 'checkauth': return [mayRun(d.globals.auth, client.user, words[0]?.toLowerCase() ?? '') ? '220 command authorized' : '520 command could not be executed']
+    case 'servertime': return [`${Math.floor(Date.now() / 1000)} ${ctime(new Date())}`, '220 servertime completed']
     case 'list': return list(d, words)
     case 'stop':
       d.stopped = true
@@ -101,9 +123,40 @@ export function answer(d: Daemon, line: string): Reply {
     case 'loadstate':
       d.loadState(words)
       return ['220 loadstate completed']
-    case 'test': return test(d, words)
+    case 'test': return test(d, args)
     default: return ['520 invalid command']
   }
+}
+
+/** `login USER PASSWORD` (the password may hold blanks); a failed login keeps what the connection was. */
+async function login(d: Daemon, args: string, client: Client): Promise<string[]> {
+  const [user, password = ''] = fields(args, 2)
+  if (!(await checkLogin(d.globals.login, user ?? '', password, client.host, d.log))) {
+    d.log.warn(`login as '${user ?? ''}' from ${client.host} refused`)
+    return ['530 login unsuccessful']
+  }
+  client.user = user
+  d.log.info(`${client.host} logged in as ${user}`)
+  return ['220 login accepted']
+}
+
+/** The local time as C's ctime (and perl's localtime) write it: `Thu Dec  3 18:40:07 2026`. */
+function ctime(d: Date): string {
+  const [day, month] = [d.toString().slice(0, 3), d.toString().slice(4, 7)]
+  return `${day} ${month} ${String(d.getDate()).padStart(2)} ${d.toTimeString().slice(0, 8)} ${d.getFullYear()}`
+}
+
+/** Perl's split(/\s+/, text, n): at most n fields, the last one the rest of the text as written. */
+function fields(text: string, n: number): string[] {
+  const out: string[] = []
+  let rest = text
+  while (rest !== '' && out.length < n - 1) {
+    const m = /^(\S*)\s+(.*)$/s.exec(rest)
+    if (!m) break
+    out.push(m[1])
+    rest = m[2]
+  }
+  return rest === '' ? out : [...out, rest]
 }
 
 function list(d: Daemon, words: string[]): Reply {
@@ -132,8 +185,35 @@ function list(d: Daemon, words: string[]): Reply {
       if (!hosts) return ['520 list group error, undefined group']
       return [`hostgroup ${words[1]} ${hosts.map((h) => (d.disabledHosts.has(h) ? `*${h}` : h)).join(' ')}`, '220 list group completed']
     }
+    case 'descriptions': return [...d.entries.map((e) => `${e.group} ${e.svc.name} ${escape(e.svc.description, true)}`), '220 list descriptions completed']
+    case 'aliases': return [...aliasLines(d, words.slice(1)), '220 list aliases completed']
+    case 'aliasgroups': {
+      const names = aliasNames(d)
+      return [...(names.length ? [names.join(' ')] : []), '220 list aliasgroups completed']
+    }
+    case 'deps': return [...d.entries.flatMap(depLines), '220 list deps completed']
+    // mon's words, its misnamed completions included
+    case 'views': return [`views ${[...d.config.views.keys()].sort().join(' ')}`, '220 list group completed']
+    // halo has none of mon's warning states (coldstart, warmstart, unknown, warn)
+    case 'warnings': return ['220 list successes completed']
+    case 'dtlog': return ['520 list dtlog error, dtlogging is not turned on']
     default: return ['520 unknown list command']
   }
+}
+
+/** mon knows an alias by its lines: one with none is not there */
+const aliasNames = (d: Daemon) => [...d.config.aliases].filter(([, lines]) => lines.length).map(([name]) => name)
+
+/** Each alias asked for (all without names): `alias NAME`, its lines as written, a blank line. */
+function aliasLines(d: Daemon, names: string[]): string[] {
+  return (names.length ? names : aliasNames(d)).flatMap((name) => [`alias ${name}`, ...(d.config.aliases.get(name) ?? []), ''])
+}
+
+/** mon's `exp` (the expression) and `cmp` (the group:service names in it) lines of one service. */
+function depLines(e: Entry): string[] {
+  const { depend } = e.svc
+  const names = depend?.match(/[a-zA-Z0-9_.-]+:[a-zA-Z0-9_.-]+/g) ?? []
+  return [`exp ${e.group} ${e.svc.name} '${depend ? escape(depend, true) : 'NONE'}'`, `cmp ${e.group} ${e.svc.name} ${names.length ? names.join(' ') : 'NONE'}`]
 }
 
 function disabledLines(d: Daemon): string[] {
@@ -206,8 +286,10 @@ function switchNames(set: Set<string>, names: string[], add: boolean): void {
   }
 }
 
-function test(d: Daemon, words: string[]): Reply {
-  const [what, group = '', service = '', retval = '', period = ''] = words
+function test(d: Daemon, args: string): Reply {
+  const [what = '', rest = ''] = fields(args, 2)
+  // as mon: the period is the rest of the line, so `wd {Mon-Fri} hr {7am-6pm}` names an unlabelled one
+  const [group = '', service = '', retval = '', period = ''] = what === 'monitor' ? rest.split(/\s+/) : fields(rest, 4)
   const e = d.find(group, service)
   if (what === 'monitor') {
     // mon answers an unknown service with a bare line, then completes anyway
@@ -231,6 +313,7 @@ export function serve(d: Daemon, host: string, port: number): Promise<Server> {
   const server = createServer((socket: Socket) => {
     // mon's clientallow, against the IPv4 address (as mon sees a client of a dual-stack socket)
     const from = (socket.remoteAddress ?? '').replace(/^::ffff:/, '')
+    const client: Client = { host: from }
     if (!d.globals.clientallow.some((re) => re.test(from))) {
       d.log.info(`closing unwanted client: ${from}`)
       socket.destroy()
@@ -252,7 +335,7 @@ export function serve(d: Daemon, host: string, port: number): Promise<Server> {
           if (socket.destroyed || socket.writableEnded) return
           // a command that fails inside is this client's error line, never the server's end
           const reply = await Promise.resolve()
-            .then(() => answer(d, line))
+            .then(() => answer(d, line, client))
             .catch((err: unknown) => {
               d.log.err(`command ${JSON.stringify(line.slice(0, 80))} failed: ${errorMessage(err)}`)
               return ['520 command failed']

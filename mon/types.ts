@@ -4,6 +4,8 @@
  */
 import type { MonCf } from '../lib/config/moncf.ts'
 import type { Period } from '../lib/config/period.ts'
+import type { AuthRules } from './authcf.ts'
+import type { LoginSettings } from './login.ts'
 
 export interface Settings {
   alertdir: string[]
@@ -26,6 +28,10 @@ export interface Settings {
   excludePeriod?: Period
   /** startupalerts_on_reset: a reset sends the startup alerts again */
   startupalertsOnReset: boolean
+  /** auth.cf: who may run which command */
+  auth: AuthRules
+  /** how `login` checks a password */
+  login: LoginSettings
 }
 
-export type MonConfig = Pick<MonCf, 'hostgroups' | 'watches'> & { globals: Settings }
+export type MonConfig = Pick<MonCf, 'hostgroups' | 'watches' | 'aliases' | 'views'> & { globals: Settings }

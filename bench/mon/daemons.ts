@@ -21,11 +21,12 @@ export interface Check {
 }
 
 /** One watch `loop` on 127.0.0.1, a tcp.monitor service per check, each alerting through stamp.alert. */
-export function monCf(dir: string, checks: readonly Check[]): string {
+/** `interval`: 1s (mon's units, mon's 1 s tick) or 1000ms (halo's exact timer; mon cannot read it). */
+export function monCf(dir: string, checks: readonly Check[], interval = '1s'): string {
   const services = checks.map(
     (c) => `    service ${c.service}
         STAMPS=${dir}/${c.service}.stamps
-        interval 1s
+        interval ${interval}
         monitor tcp.monitor -p ${c.port} -t 1
         period wd {Sun-Sat}
             alert stamp.alert

@@ -78,6 +78,9 @@ export interface Service extends Inherited {
   env: { [name: string]: string }
   /** times in ms */
   interval?: number
+  /** interval or failure_interval written in ms (halo's unit, which mon cannot read): kept to the ms by the
+   * service's own timer, not on mon's 1-second tick */
+  exactTimer: boolean
   failureInterval?: number
   randskew?: number
   monitor?: MonitorCommand
@@ -166,7 +169,7 @@ export function serviceReader(watch: string, services: Service[], inherited: () 
       if (!/^[a-zA-Z0-9_.-]+$/.test(args)) fail(`service '${args}': a service name is letters, digits, _ . and - only`)
       if (services.some((s) => s.name === args)) fail(`service ${args} is defined twice in watch ${watch}: rename or merge one`)
       service = {
-        name: args, file: at.file, line: at.line, env: {}, allowEmptyGroup: false, excludeHosts: [], periods: [], ...inherited(),
+        name: args, file: at.file, line: at.line, env: {}, exactTimer: false, allowEmptyGroup: false, excludeHosts: [], periods: [], ...inherited(),
       }
       services.push(service)
       period = undefined
@@ -195,12 +198,13 @@ const notInHalo: Record<string, string> = {
   redistribute: 'halo-mon does not redistribute alerts: only the alerts of this service\'s periods run',
   traptimeout: 'halo-mon receives no traps: this service is only checked by its monitor',
 }
-for (const k of ['alertdepend', 'monitordepend', 'hostdepend']) notInHalo[k] = notInHalo.depend
+for (const k of ['alertdepend', 'monitordepend', 'hostdepend', 'dep_behavior', 'dep_memory']) notInHalo[k] = notInHalo.depend
 notInHalo.trapduration = notInHalo.traptimeout
 
 function readServiceKeyword(keyword: string, args: string, service: Service, watch: string, at: MonCfLine, fail: Fail, warn: Warn): void {
   const dependency = () => args.replace(/SELF:/g, `${watch}:`)
   if (Object.hasOwn(notInHalo, keyword)) warn(`${keyword}: ${notInHalo[keyword]}`)
+  if ((keyword === 'interval' || keyword === 'failure_interval') && /ms$/i.test(args)) service.exactTimer = true
   switch (keyword) {
     case 'interval': service.interval = positiveTime(keyword, args, fail); break
     case 'monitor_timeout': service.monitorTimeout = positiveTime(keyword, args, fail); break

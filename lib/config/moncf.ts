@@ -43,7 +43,15 @@ const notInHalo = <T>(why: string, syntax: (v: string, fail: Fail) => T) => (v: 
   warn(`halo-mon ${why}`)
   return syntax(v, fail)
 }
-const noAuth = notInHalo('does not authenticate clients (no login): the protocol is open to whoever reaches serverbind (127.0.0.1 unless set) and matches clientallow', text)
+/** mon's ways of checking a login's password, tried in the order written */
+const authTypes = ['getpwnam', 'userfile', 'pam', 'trustlocal', 'shadow']
+const authtype = (v: string, fail: Fail, warn: Warn) => {
+  const types = words(v)
+  for (const type of types) if (!authTypes.includes(type)) fail(`'${type}' is no authtype: write one or more of getpwnam, userfile, pam, trustlocal`)
+  if (types.includes('shadow')) warn("authtype shadow accepts no one, in mon as in halo-mon: write getpwnam, which checks the shadow password")
+  return types
+}
+const dependencies = 'does not evaluate dependencies (depend and its kin): the services are checked and alert as if they had none'
 
 const globalSyntax = {
   alertdir: dirList,
@@ -67,13 +75,13 @@ const globalSyntax = {
   randstart: duration,
   maxprocs: notInHalo('ignores maxprocs: each service runs at most one monitor at a time', count),
   statedir: text,
-  authfile: noAuth,
-  authtype: notInHalo('does not authenticate clients (no login)', words),
-  pamservice: noAuth,
-  userfile: noAuth,
+  authfile: text,
+  authtype,
+  pamservice: text,
+  userfile: text,
   historicfile: notInHalo('keeps the alert history in memory only (list alerthist), not in historicfile', text),
   historictime: duration,
-  cltimeout: duration,
+  cltimeout: notInHalo('does not close idle clients: cltimeout is ignored', duration),
   monerrfile: text,
   dtlogfile: text,
   dtlogging: (v: string, fail: Fail, warn: Warn) => {
@@ -81,9 +89,9 @@ const globalSyntax = {
     if (on) warn('halo-mon keeps no downtime log: dtlogging is ignored')
     return on
   },
-  dep_recur_limit: count,
-  dep_behavior: depBehavior,
-  dep_memory: duration,
+  dep_recur_limit: notInHalo(dependencies, count),
+  dep_behavior: notInHalo(dependencies, depBehavior),
+  dep_memory: notInHalo(dependencies, duration),
   unack_summary: unackSummary,
   syslog_facility: text,
   startupalerts_on_reset: yesNo(/^(1|yes|true|on)$/i),

@@ -4,8 +4,11 @@
  *   stopped   -a DIR alertdir   -s DIR mondir   -b DIR basedir   -B DIR cfbasedir   -L DIR logdir
  *   -D DIR statedir   -P FILE pidfile ('' none)   -p PORT   -O FACILITY syslog   -k N history kept
  *   -r TIME randstart   -l [disabled|opstatus|all] load the saved state   -M [M4] run mon.cf through m4
+ *   -A FILE auth.cf (who may run which command; default cfbasedir/auth.cf)
+ *   -i SECS mon's loop tick (1): the checks of services timed in mon's units start on it
  * Foreground unless -f. Logs to syslog (syslog_facility, default daemon) as mon does. SIGHUP reads mon.cf
- * again (as `reset keepstate`); SIGTERM and SIGINT stop it.
+ * again (as `reset keepstate`); SIGTERM and SIGINT stop it cleanly, however many arrive and in whatever order
+ * (a stop signal to the whole process group kills the logger child too).
  */
 import { rmSync, writeFileSync } from 'node:fs'
 import { errorMessage, HaloError } from '../../lib/errors.ts'
@@ -22,8 +25,8 @@ import type { MonConfig } from '../types.ts'
 
 const VERSION = 'halo-mon 0.1.0 (mon 1.3 compatible, protocol 9745)'
 const usage = `usage: halo-mon [-f] [-d] [-S] [-c mon.cf] [-a alertdir] [-s mondir] [-b basedir] [-B cfbasedir] [-L logdir]
-                [-D statedir] [-P pidfile] [-p port] [-O facility] [-k histlength] [-r randstart]
-                [-l [disabled|opstatus|all]] [-M [m4]] [-v] [-h]`
+                [-D statedir] [-A authfile] [-P pidfile] [-p port] [-O facility] [-k histlength] [-r randstart]
+                [-l [disabled|opstatus|all]] [-M [m4]] [-i secs] [-v] [-h]`
 
 async function main(argv: string[]): Promise<number> {
   const flags = parseOptions(argv)
@@ -36,9 +39,9 @@ async function main(argv: string[]): Promise<number> {
   for (const w of [...said, ...flags.notes]) process.stderr.write(`halo-mon: warning: ${w}\n`)
   if (flags.fork) return daemonize(argv.filter((a) => !/^--?f(ork)?$/.test(a)), config.globals.serverbind, config.globals.serverport)
 
-  // -d: everything, debug lines too, on stderr instead of syslog
+  // -d: everything, debug lines too, on stderr instead of syslog (where the warnings are already)
   const log = new Logger({ tag: 'halo-mon', facility: flags.debug ? 'none' : config.globals.syslogFacility, debug: flags.debug })
-  for (const w of [...said, ...flags.notes]) log.warn(w)
+  if (!flags.debug) for (const w of [...said, ...flags.notes]) log.warn(w)
   return run(flags, path, log, config)
 }
 
@@ -46,7 +49,7 @@ const print = (text: string) => (process.stdout.write(`${text}\n`), 0)
 
 async function run(flags: Flags, path: string, log: Logger, config: MonConfig): Promise<number> {
   const load = () => loadConfig(path, flags.over, (w) => log.warn(w))
-  const daemon = new Daemon({ log, config, load, stopped: flags.stopped, loadState: flags.loadState })
+  const daemon = new Daemon({ log, config, load, stopped: flags.stopped, loadState: flags.loadState, tick: flags.tick })
   const { serverbind, serverport, pidfile } = config.globals
   // written before the port answers, so whoever waits for the port (-f) finds the pid file there
   if (pidfile) writePidFile(pidfile)
@@ -55,13 +58,14 @@ async function run(flags: Flags, path: string, log: Logger, config: MonConfig): 
     throw new HaloError(1, `cannot listen on ${serverbind}:${serverport}: ${e.message}`)
   })
   daemon.start()
-  log.info(`halo-mon started, serving ${serverbind}:${serverport}`)
+  log.info(`halo-mon started, serving ${serverbind}:${serverport}, commands allowed by ${config.globals.auth.file ?? "Debian's default auth.cf (there is none)"}`)
   process.on('SIGHUP', () => {
     daemon.reset(true).catch((e: Error) => log.err(`reset: ${e.message}`))
   })
   await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve)
-    process.once('SIGINT', resolve)
+    // kept for the whole stop: a second signal (Ctrl-C, then systemd's SIGTERM) finds the stop under way
+    process.on('SIGTERM', () => resolve())
+    process.on('SIGINT', () => resolve())
   })
   daemon.close()
   server.close()

@@ -47,6 +47,8 @@ t.test('bad options: a clear error and the usage, exit 2', async (t) => {
     [['-c'], /^halo-mon: -c needs a value\n/],
     [['-l', 'everything'], /^halo-mon: -l everything: write disabled, opstatus, all\n/],
     [['-f=1'], /^halo-mon: -f takes no value\n/],
+    [['-i', 'fast'], /^halo-mon: -i fast: write mon's loop tick in seconds, e.g. 1\n/],
+    [['-i', '0'], /^halo-mon: -i 0: write mon's loop tick in seconds/],
     [['mon.cf'], /^halo-mon: unexpected argument 'mon.cf': mon.cf is given with -c\n/],
   ] as const) {
     const r = await run([haloMon, ...argv])
@@ -88,6 +90,7 @@ t.test('-f: in the background once it serves, pid file written, SIGTERM stops it
 
 t.test('disabled hosts, watches and services survive a restart with -l, as in mon', { skip: !existsSync('/usr/bin/moncmd') && 'no moncmd' }, async (t) => {
   const mon = new TestMon(t, monCf)
+  writeFileSync(join(mon.dir, 'auth.cf'), 'list: all\ndisable: all\nenable: all\n')
   const port = await freePort()
   let pid = await forked(t, mon, port, '-l')
   await ask(port, 'disable service loop echo')

@@ -1,11 +1,13 @@
-/** The scheduler: intervals kept to the millisecond (one timer per service), monitors run as mon runs them. */
+/** The scheduler: mon's timing (first check one interval after the start), `ms` intervals kept to the ms, monitors run as mon runs them. */
 import { existsSync, readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import { until } from '../../lib/wait.ts'
-import { TestMon } from '../fixtures/mon/daemon.ts'
+import { serve } from '../../mon/server.ts'
+import { ask, TestMon } from '../fixtures/mon/daemon.ts'
 
-t.test('interval 200ms: a check every 200 ms, not drifting with the monitor\'s run time', async (t) => {
+t.test('interval 200ms (halo\'s unit): a check every 200 ms, not drifting with the monitor\'s run time', async (t) => {
   const mon = new TestMon(
     t,
     (dir) => `watch 127.0.0.1
@@ -50,7 +52,8 @@ watch pair
             alert record.alert
 `,
   )
-  await mon.start()
+  // their first checks would come in an hour: test monitor runs them at the next tick
+  for (const e of (await mon.start()).entries) mon.daemon.testMonitor(e)
   const alerts = await mon.waitAlerts(2)
   const echo = alerts.find((a) => a.env.MON_SERVICE === 'echo')!
   t.equal(
@@ -63,4 +66,26 @@ watch pair
   const nohosts = alerts.find((a) => a.env.MON_SERVICE === 'nohosts')!
   t.match(nohosts.stdin, /^argv:only\nargv:these\nto stderr\n/)
   t.equal(nohosts.env.MON_RETVAL, '2')
+})
+
+t.test('as mon, the first check comes one interval after the start, not at once', async (t) => {
+  const mon = new TestMon(
+    t,
+    (dir) => `watch 127.0.0.1
+    service first
+        STAMPS=${dir}/stamps
+        interval 2s
+        monitor stamp.monitor
+`,
+  )
+  const daemon = await mon.start()
+  const server = await serve(daemon, '127.0.0.1', 0)
+  t.teardown(() => server.close())
+  const status = () => ask((server.address() as AddressInfo).port, 'list opstatus 127.0.0.1,first')
+  const before = await status()
+  t.match(before, /^group=127\.0\.0\.1 service=first opstatus=7 last_opstatus=7 exitval=undef .* last_check= /, 'untested when the server first answers')
+  t.notOk(existsSync(join(mon.dir, 'stamps')), 'and the monitor has not run')
+  await until('the first check', () => existsSync(join(mon.dir, 'stamps')), 10_000)
+  await until('its result', () => daemon.entries[0].st.opstatus === 1, 5000)
+  t.match(await status(), /opstatus=1 last_opstatus=7 exitval=0 /)
 })

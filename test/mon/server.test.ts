@@ -1,5 +1,5 @@
 /** The client protocol, through Debian's real moncmd where it is installed, and raw where its bytes matter. */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { hostname } from 'node:os'
 import { connect, type AddressInfo } from 'node:net'
@@ -36,7 +36,11 @@ watch other
             alert record.alert
 `,
   )
+  // these tests are about the commands, not about who may send them (test/mon/auth.test.ts)
+  writeFileSync(join(mon.dir, 'auth.cf'), 'list: all\nstop: all\nstart: all\nreset: all\nack: all\ndisable: all\nenable: all\nsavestate: all\nloadstate: all\ntest: all\n')
   const daemon = await mon.start()
+  // its first check would come in an hour: test monitor runs it at the next tick
+  daemon.testMonitor(daemon.find('other', 'echo')!)
   const server = await serve(daemon, '127.0.0.1', 0)
   t.teardown(() => server.close())
   const port = (server.address() as AddressInfo).port
@@ -78,6 +82,7 @@ t.test("Debian's moncmd against halo-mon", { skip: !existsSync(moncmdPath) && 'm
     return r.stdout
   }
   await mon.waitAlerts(1)
+  await until('the echo check', () => daemon.find('other', 'echo')!.st.opstatus === 1, 5000)
 
   const status = await moncmd('list opstatus')
   t.match(status, /^group=loop service=basic opstatus=0 last_opstatus=\d exitval=1 timer=\d+ last_success=0 .* monitor=tcp.monitor\\20-p\\201\\20-t\\201 last_summary=127.0.0.1 last_detail=\\0a127.0.0.1\\20could\\20not\\20connect:\\20Connection\\20refused\\0a .*interval=0.2 /m)
@@ -125,9 +130,8 @@ t.test("moncmd: version, test monitor, stop, start, savestate, reset, quit", { s
   await mon.waitAlerts(1)
   t.equal(await moncmd('version'), 'version 9745\n220 version completed\n')
 
-  // the echo service checks once an hour: test monitor runs it now
-  const checked = daemon.find('other', 'echo')!.st.lastCheck
-  await until('the echo check', () => daemon.find('other', 'echo')!.st.lastCheck === 0 || checked > 0, 2000)
+  // the echo service checks once an hour: test monitor runs it at the next tick
+  await until('the first echo check', () => daemon.find('other', 'echo')!.st.opstatus === 1, 5000)
   const first = daemon.find('other', 'echo')!.st.failureCount + daemon.find('other', 'echo')!.st.lastSuccess
   t.equal(await moncmd('test monitor other echo'), '220 test monitor completed\n')
   await until('a second echo check', () => daemon.find('other', 'echo')!.st.failureCount + daemon.find('other', 'echo')!.st.lastSuccess !== first, 2000)

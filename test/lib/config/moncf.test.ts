@@ -44,6 +44,8 @@ t.test('globals outside watches, each typed; an unknown one is an error', async 
   fails(t, ['serverport = http'], /:1: serverport: 'http' is not a port/)
   fails(t, ['randstart = 60'], /:1: randstart: '60' is not a time: write a number and a unit/, 'a bare number is not a time')
   fails(t, ['dep_behavior = x'], /write a, m or hm/)
+  fails(t, ['authtype = getpwnam passwd'], /:1: authtype: 'passwd' is no authtype: write one or more of getpwnam, userfile, pam, trustlocal/)
+  t.match(parse(['authtype = shadow']).warnings, [{ line: 1, text: /authtype shadow accepts no one/ }])
   t.match(parse(['dtlogging = on']).warnings, [{ line: 1, text: /'on' is taken as no, as mon does/ }])
 })
 
@@ -224,12 +226,11 @@ t.test('m4: errors name the source file and line, even an included one', { skip:
 
 t.test('what halo-mon reads but does not do is a warning at its line; monitor_timeout is halo\'s', async (t) => {
   const { config, warnings } = parse([
-    'authfile = /etc/mon/auth.cf', 'maxprocs = 10', 'watch w', 'service s', 'monitor_timeout 2s', 'depend SELF:ping',
+    'authtype = pam', 'maxprocs = 10', 'watch w', 'service s', 'monitor_timeout 2s', 'depend SELF:ping',
     'redistribute file.alert', 'traptimeout 10m',
   ])
   t.equal(config.watches[0].services[0].monitorTimeout, 2000)
   t.match(warnings.filter((w) => /halo-mon/.test(w.text)), [
-    { line: 1, text: /halo-mon does not authenticate clients/ },
     { line: 2, text: /halo-mon ignores maxprocs/ },
     { line: 6, text: /^depend: halo-mon does not evaluate dependencies/ },
     { line: 7, text: /^redistribute: halo-mon does not redistribute/ },

@@ -1,0 +1,100 @@
+/**
+ * mon's auth.cf: who may run which client command. The command section has lines `command: who,…` where
+ * who is `all` (any client, logged in or not), `AUTH_ANY` (any logged-in user), a user name, or `!user` /
+ * `!AUTH_ANY` (refused even when logged in). A command not listed is refused to everyone, as in mon.
+ * The trap section (`host user password`) says whom mon takes traps from; halo-mon opens no trap port,
+ * so it takes no trap from anyone and only checks those lines.
+ */
+import { readFileSync } from 'node:fs'
+import { ConfigError, errorMessage } from '../lib/errors.ts'
+
+export interface CommandRule {
+  allow: Set<string>
+  deny: Set<string>
+}
+
+export interface AuthRules {
+  /** where the rules were read; undefined when there was no auth.cf and DEFAULT_AUTH_CF applies */
+  file?: string
+  commands: Map<string, CommandRule>
+}
+
+/** the commands mon knows; any other name in auth.cf is most likely a typo */
+export const monCommands = new Set(
+  'dump login disable enable quit list set get setview getview stop start loadstate savestate reset clear checkauth reload term test servertime ack version protid'.split(' '),
+)
+
+/**
+ * The rules of the auth.cf Debian ships with mon: anyone may read the status, the commands that change
+ * something need a login. halo-mon applies them when there is no auth.cf (mon would not start).
+ */
+export const DEFAULT_AUTH_CF = `command section
+list: all
+version: all
+protid: all
+quit: all
+servertime: all
+checkauth: all
+ack: AUTH_ANY
+clear: AUTH_ANY
+disable: AUTH_ANY
+dump: AUTH_ANY
+enable: AUTH_ANY
+get: AUTH_ANY
+loadstate: AUTH_ANY
+reload: AUTH_ANY
+reset: AUTH_ANY
+savestate: AUTH_ANY
+set: AUTH_ANY
+start: AUTH_ANY
+stop: AUTH_ANY
+term: AUTH_ANY
+test: AUTH_ANY
+`
+
+/** Reads auth.cf; an unreadable file or a command line without `:` is a ConfigError, as mon stops there. */
+export function readAuthCf(path: string, warn: (text: string) => void): AuthRules {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (e) {
+    throw new ConfigError(path, 0, `cannot read it (${errorMessage(e)}): create it (Debian's mon ships one) or name another with authfile in mon.cf or -A`)
+  }
+  return { file: path, commands: parseAuthCf(text, path, warn) }
+}
+
+export function parseAuthCf(text: string, file: string, warn: (text: string) => void): Map<string, CommandRule> {
+  const commands = new Map<string, CommandRule>()
+  let section: 'command' | 'trap' = 'command'
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim()
+    const at = `${file}:${i + 1}`
+    if (line === '' || line.startsWith('#')) return
+    if (/^command\s+section/.test(line)) return void (section = 'command')
+    if (/^trap\s+section/.test(line)) return void (section = 'trap')
+    if (section === 'trap') {
+      if (!/^\S+\s+\S+\s+\S+$/.test(line)) warn(`${at}: a trap line is 'host user password': mon skips this one`)
+      else warn(`${at}: halo-mon receives no traps (it opens no trap port), so this trap entry lets nothing in`)
+      return
+    }
+    const colon = /^(.*?)\s*:\s*(.*)$/.exec(line)
+    if (!colon) throw new ConfigError(file, i + 1, `'${line}' is not 'command: who,…': write e.g. 'disable: AUTH_ANY' or 'list: all'`)
+    const cmd = colon[1].toLowerCase()
+    if (!monCommands.has(cmd)) warn(`${at}: '${colon[1]}' is no mon command, this line allows nothing`)
+    const rule = commands.get(cmd) ?? { allow: new Set(), deny: new Set() }
+    commands.set(cmd, rule)
+    for (const who of colon[2].split(/\s*,\s*/).filter(Boolean)) {
+      if (who.startsWith('!')) rule.deny.add(who.slice(1))
+      else rule.allow.add(who)
+    }
+  })
+  return commands
+}
+
+/** mon's rule: a `!` refusal first, then `all`, then AUTH_ANY or the user by name for a logged-in client. */
+export function mayRun(rules: AuthRules, user: string | undefined, cmd: string): boolean {
+  const rule = rules.commands.get(cmd)
+  if (!rule) return false
+  if (user !== undefined && (rule.deny.has(user) || rule.deny.has('AUTH_ANY'))) return false
+  return rule.allow.has('all') || (user !== undefined && (rule.allow.has('AUTH_ANY') || rule.allow.has(user)))
+}
