@@ -2,6 +2,7 @@
 // answering `version` to the next client. (Without authentication, commands like stop or disable are
 // carried out: that is mon's protocol; what matters here is that nothing stops the server.)
 import t from 'tap'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { childProcess } from '../../lib/exec.ts'
 import { atEnd } from '../harness/cleanup.ts'
@@ -13,10 +14,13 @@ import { createConnection } from 'node:net'
 const haloMon = join(import.meta.dirname, '../../dist/bin/halo-mon')
 
 const COMMANDS = ['quit', 'version', 'protid', 'login', 'list', 'stop', 'start', 'reset', 'ack', 'disable', 'enable', 'savestate', 'loadstate', 'test',
-  'LIST', 'Version', 'checkauth', 'servertime', 'set', 'get', 'nosuch', 'constructor', '__proto__', 'toString']
+  'LIST', 'Version', 'checkauth', 'servertime', 'set', 'get', 'setview', 'getview', 'dump', 'clear', 'reload', 'nosuch', 'constructor', '__proto__',
+  'toString']
+/** every command to every client, so the fuzz reaches each command's code (test/mon/auth.test.ts checks who may) */
+const AUTH_CF = `${COMMANDS.filter((c) => /^[a-z]+$/.test(c) && c !== 'nosuch' && c !== 'constructor').join(': all\n')}: all\n`
 const ARGS = ['opstatus', 'failures', 'successes', 'disabled', 'alerthist', 'failurehist', 'pids', 'state', 'watch', 'group', 'service', 'host',
   'monitor', 'alert', 'upalert', 'startupalert', 'ackalert', 'keepstate', 'stopped', 'all', 'loop', 'echo', 'loop,echo', 'loop,', ',echo',
-  'nosuch', 'always', '127.0.0.1', '"a quoted comment"', "'x", '"unclosed', '\\', '\\\\', '9745', '-1', '1e309', 'constructor', '__proto__',
+  'nosuch', 'always', 'descriptions', 'aliases', 'aliasgroups', 'deps', 'views', 'warnings', 'dtlog', 'root', 'AUTH_ANY', 'password', '127.0.0.1', '"a quoted comment"', "'x", '"unclosed', '\\', '\\\\', '9745', '-1', '1e309', 'constructor', '__proto__',
   'toString', 'hasOwnProperty', '%', '%s%n', '\t', '\u00e9', '\u{1f600}', 'x'.repeat(5000)]
 
 function commandLine(rng: Rng): string {
@@ -63,6 +67,7 @@ watch loop
             alert record.alert
             upalert record.alert
 `)
+  writeFileSync(join(mon.dir, 'auth.cf'), AUTH_CF)
   const port = await freePort()
   // foreground, debug to stderr: a crash says why in the test's output
   const child = childProcess().spawn(haloMon, ['-d', '-c', mon.cf, '-P', '', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] })
