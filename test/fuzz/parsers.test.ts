@@ -1,4 +1,4 @@
-// Mutated ha.cf, haresources, authkeys, fence.cf and mon.cf at their parsers: each file either parses or
+// Mutated ha.cf, haresources, authkeys, fence.cf, mon.cf and mon's auth.cf at their parsers: each file either parses or
 // is refused with a ConfigError naming that file and a line inside it; never any other exception.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
@@ -9,6 +9,7 @@ import { parseHaresources } from '../../lib/config/haresources.ts'
 import { parseMonCf } from '../../lib/config/moncf.ts'
 import { ConfigError } from '../../lib/errors.ts'
 import { parseFenceCf } from '../../ha.d/fence-cf.ts'
+import { parseAuthCf } from '../../mon/authcf.ts'
 import { Rng, SEED, mutateText, seedNote, tries } from './mutate.ts'
 
 const example = (name: string) => readFileSync(join(import.meta.dirname, '../../examples/mysql-appserver-cluster', name), 'utf8')
@@ -117,6 +118,20 @@ const MONCF_TOKENS = ['watch', 'service', 'hostgroup', 'period', 'alert', 'upale
   'exit=5-1', 'wd', 'hr', 'mo', 'yr', '{', '}', '{Mon-Fri}', '{25}', '{9am-5pm}', 'serverport', 'clientallow', '=', 'SELF:', ';;', '5m', '0s',
   '1x', 'web', 'http', 'alias', 'view', 'm4', 'strict', 'observe_detail', '(((', '[a-', '\\d+', 'dep_behavior', 'unack_summary', 'none', 'constructor {1}', 'valueof']
 
+const AUTHCF = `# mon's auth.cf
+command section
+list: all
+stop, start: AUTH_ANY
+reset: root, !guest
+test: admin
+ack: !AUTH_ANY
+
+trap section
+127.0.0.1 monuser secret
+*   *   *
+`
+const AUTHCF_TOKENS = ['command', 'trap', 'section', 'list:', 'stop:', 'all', 'AUTH_ANY', '!AUTH_ANY', 'root', '!root', ',', ':', 'nosuch:', '*', '127.0.0.1']
+
 interface Target {
   name: string
   file: string
@@ -131,6 +146,7 @@ const targets: Target[] = [
   { name: 'haresources', file: '/etc/ha.d/haresources', seeds: [HARESOURCES], tokens: HARESOURCES_TOKENS, n: 2000, parse: (s, f) => parseHaresources(s, f, NODES) },
   { name: 'authkeys', file: '/etc/ha.d/authkeys', seeds: [AUTHKEYS, example('authkeys')], tokens: AUTHKEYS_TOKENS, n: 2000, parse: parseAuthKeys },
   { name: 'fence.cf', file: '/etc/ha.d/fence.cf', seeds: [FENCECF], tokens: FENCECF_TOKENS, n: 1000, parse: (s, f) => parseFenceCf(s, f, NODES) },
+  { name: 'auth.cf', file: '/etc/mon/auth.cf', seeds: [AUTHCF], tokens: AUTHCF_TOKENS, n: 1000, parse: (s, f) => parseAuthCf(s, f, () => {}) },
   { name: 'mon.cf', file: '/etc/mon/mon.cf', seeds: [MONCF, example('mon.cf')], tokens: MONCF_TOKENS, n: 3000, parse: parseMonCf },
 ]
 
