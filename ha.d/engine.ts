@@ -11,7 +11,7 @@ import type { Server, Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { errorMessage } from '../lib/errors.ts'
 import type { Logger } from '../lib/log.ts'
-import { type Answer, type EngineStatus, type Request, serveControl } from './control.ts'
+import { type Answer, type EngineStatus, type Request, type ResourceSet, serveControl } from './control.ts'
 import { Exchange, type Heard } from './exchange.ts'
 import type { Fencing } from './fencing.ts'
 import { openFifo, readFifo } from './fifo.ts'
@@ -35,6 +35,8 @@ export const STARTUP_DT_WINDOW_MS = 5000
 const REQNODES_RETRY_MS = 1000
 /** How long a shutdown waits for its last datagrams (the shutdone) to leave the sockets. */
 const SEND_FLUSH_MS = 1000
+
+const RESOURCE_SETS: readonly unknown[] = ['all', 'local', 'foreign'] satisfies ResourceSet[]
 
 /** What the engine needs of ha.cf, haresources and authkeys (times in ms). */
 export interface EngineConfig {
@@ -389,6 +391,10 @@ export class Engine {
   // ---- commands
 
   private async handle(r: Request): Promise<Answer> {
+    // the socket takes any JSON and the FIFO any text: a request of the wrong shape is refused, never half done
+    if ((r.op === 'standby' || r.op === 'takeover') && !RESOURCE_SETS.includes(r.set)) {
+      return { ok: false, error: `${r.op} ${JSON.stringify(r.set)}: say all, local or foreign` }
+    }
     switch (r.op) {
       case 'status':
         return { ok: true, status: this.status() }
@@ -408,6 +414,7 @@ export class Engine {
       case 'outdate':
         return this.outdater.request(r)
     }
+    return { ok: false, error: `unknown request ${JSON.stringify((r as { op?: unknown }).op)}: halo-heartbeat does status, standby, takeover, reload, shutdown, outdate` }
   }
 
   /** halo-heartbeat -r: a new authkeys and rc.d take effect, the rest at restart; a bad file changes nothing. */
@@ -443,9 +450,18 @@ export class Engine {
 
   /** What Heartbeat's own hb_standby and hb_takeover scripts wrote into its FIFO. */
   private fromFifo(msg: Message): void {
-    const type = msg.get('t')
-    const set = (msg.get('rsc_hold') ?? 'all') as 'all' | 'local' | 'foreign'
-    if (type === 'ask_resources' && msg.get('info') === 'me') void this.handle({ op: 'standby', set }).then((a) => !a.ok && this.opts.log.warn(a.error))
+    let type: string | undefined
+    let set: ResourceSet
+    let info: string | undefined
+    try {
+      type = msg.get('t')
+      set = (msg.get('rsc_hold') ?? 'all') as ResourceSet
+      info = msg.get('info')
+    } catch (e) {
+      // a binary field where text belongs (`(1)t=…`) is the writer's mistake, not the engine's end
+      return this.opts.log.warn(`${this.opts.fifo}: message ignored: ${errorMessage(e)}`)
+    }
+    if (type === 'ask_resources' && info === 'me') void this.handle({ op: 'standby', set }).then((a) => !a.ok && this.opts.log.warn(a.error))
     else if (type === 'hb_takeover') void this.handle({ op: 'takeover', set }).then((a) => !a.ok && this.opts.log.warn(a.error))
     else this.opts.log.warn(`${this.opts.fifo}: message t=${type} ignored (halo acts on ask_resources and hb_takeover)`)
   }

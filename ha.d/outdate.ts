@@ -86,7 +86,8 @@ export class Outdater {
 
   /** t=start_outdate (the peer asks us) or t=outdate_rc (the peer answers us). */
   heard({ msg, src, type }: Heard): void {
-    if (type === 'start_outdate') void this.outdateHere(src, msg.get('dop_res'), msg.get('req_id'))
+    // the answer goes out later, outside the packet's own error handling: a failure there is logged, never fatal
+    if (type === 'start_outdate') this.outdateHere(src, msg.get('dop_res'), msg.get('req_id')).catch((e) => this.opts.log.err(`DRBD fence-peer: cannot answer ${src}: ${errorMessage(e)}`))
     else this.answered(src, msg)
   }
 
@@ -149,8 +150,9 @@ export class Outdater {
     } else {
       code = await this.outdate(from, resource)
     }
-    const answer = new Message().add('t', 'outdate_rc').add('dest', from).add('dop_res', resource ?? '').add('dop_value', String(code))
-    this.opts.send(id === undefined ? answer : answer.add('req_id', id))
+    // Heartbeat drops a message with an empty field: ' ' says "none", an empty req_id is left out
+    const answer = new Message().add('t', 'outdate_rc').add('dest', from).add('dop_res', resource || ' ').add('dop_value', String(code))
+    this.opts.send(id ? answer.add('req_id', id) : answer)
   }
 
   private async outdate(from: string, resource: string): Promise<number> {

@@ -4,6 +4,7 @@
  * mon checks it (./authcf.ts), for the user the connection logged in as (./login.ts), if any.
  */
 import { createServer, type Server, type Socket } from 'node:net'
+import { errorMessage } from '../lib/errors.ts'
 import { epoch } from './alert.ts'
 import { mayRun, monCommands } from './authcf.ts'
 import { escape, unescape } from './escape.ts'
@@ -332,7 +333,14 @@ export function serve(d: Daemon, host: string, port: number): Promise<Server> {
         if (line.trim() === '') continue
         replies = replies.then(async () => {
           if (socket.destroyed || socket.writableEnded) return
-          socket.write((await answer(d, line, client)).map((l) => `${l}\n`).join(''))
+          // a command that fails inside is this client's error line, never the server's end
+          const reply = await Promise.resolve()
+            .then(() => answer(d, line, client))
+            .catch((err: unknown) => {
+              d.log.err(`command ${JSON.stringify(line.slice(0, 80))} failed: ${errorMessage(err)}`)
+              return ['520 command failed']
+            })
+          socket.write(reply.map((l) => `${l}\n`).join(''))
           if (/^\s*quit\b/i.test(line)) socket.end()
         })
       }

@@ -205,9 +205,9 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
       else cf.env.set(`HA_${m[1]}`, m[2])
     } else if (booleans.includes(name)) {
       if (parseBoolean(value) === undefined) fail(no, `${name} ${value}: write a boolean: on/off, yes/no, true/false, y/n, 1/0`)
-    } else if (name in choices) {
+    } else if (Object.hasOwn(choices, name)) {
       if (!choices[name].includes(value)) fail(no, `${name} ${value}: write ${name} ${choices[name].join(' or ')}`)
-    } else if (name in integers) {
+    } else if (Object.hasOwn(integers, name)) {
       const [lo, hi] = integers[name]
       if (!/^\d+$/.test(value) || Number(value) < lo || Number(value) > hi) fail(no, `${name} ${value}: write a whole number from ${lo} to ${hi}`)
     } else if (!free.has(name)) {
@@ -241,7 +241,7 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
   }
 
   for (const { no, text: line } of configLines(text, 'anywhere')) {
-    const [, name, rest] = /^(\S+)\s*(.*)$/.exec(line)!
+    const [, name, rest] = /^(\S+)\s*(.*)$/s.exec(line)!
     if ((unsupportedMedia as readonly string[]).includes(name)) fail(no, `${name}: halo has no IPv6 heartbeat media: use bcast, ucast or mcast`)
     if (wholeLine.has(name)) {
       applyLine(name, rest, no)

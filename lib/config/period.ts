@@ -96,7 +96,8 @@ function parseSubPeriod(sub: string, fail: (why: string) => never): Map<Scale, R
     const m = group.exec(sub)
     if (!m) fail(`cannot read '${sub.slice(at)}': write scale {range …}, e.g. wd {Mon-Fri} hr {9am-5pm}; use spaces, not commas, inside braces`)
     at = group.lastIndex
-    const scale = scaleNames[m[1]] ?? fail(`'${m[1]}' is not a scale: use yr mo wk yd md wd hr min sec (or year month week yday mday wday hour minute second)`)
+    // own names only: `constructor {1}` is not a scale
+    const scale = (Object.hasOwn(scaleNames, m[1]) ? scaleNames[m[1]] : undefined) ?? fail(`'${m[1]}' is not a scale: use yr mo wk yd md wd hr min sec (or year month week yday mday wday hour minute second)`)
     const ranges = scales.get(scale) ?? []
     scales.set(scale, ranges)
     // `9am - 5pm` is `9am-5pm`

@@ -10,6 +10,7 @@ import { Logger } from '../../lib/log.ts'
 import { until } from '../../lib/wait.ts'
 import { Outdater } from '../../ha.d/outdate.ts'
 import { Message } from '../../ha.d/wire/message.ts'
+import { decode, encode } from '../../ha.d/wire/codec.ts'
 import { agentPath } from '../harness/agent.ts'
 import type { Scope } from '../harness/cleanup.ts'
 import { bin, cluster, type HaloNode } from '../harness/cluster.ts'
@@ -119,6 +120,20 @@ t.test('bad requests change nothing: a resource name, a timeout, a peer that is 
   t.equal(pair.calls().filter((c) => c.includes('outdate')).length, 0, 'no drbdadm outdate ran')
   t.match(log(), 'nodeb asked to outdate "-c/etc/passwd", which is not a DRBD resource name: refused (20)')
   t.notMatch(log(), 'asking', 'nothing was sent for the bad requests')
+})
+
+t.test('a start_outdate without dop_res or with an empty req_id is answered, not fatal (found by test/fuzz)', async (t) => {
+  const sent: string[] = []
+  const outdater = new Outdater({
+    peer: 'nodeb', log: new Logger({ tag: 'heartbeat', stderr: false }), env: process.env, peerAlive: () => true, peerFenced: () => false,
+    fenceSettled: () => Promise.resolve(),
+    // as the engine sends: encoded, which refuses an empty field
+    send: (m) => sent.push(decode(encode(m, { index: 1, method: 'crc', key: '' })) instanceof Error ? 'unreadable' : `${m.get('dop_res')}|${m.get('dop_value')}|${m.get('req_id')}`),
+  })
+  outdater.heard({ msg: new Message().add('t', 'start_outdate'), src: 'nodeb', type: 'start_outdate', hg: 1, link: 'eth0' })
+  outdater.heard({ msg: new Message().add('t', 'start_outdate').add('dop_res', 'r0;x').add('req_id', ''), src: 'nodeb', type: 'start_outdate', hg: 1, link: 'eth0' })
+  await until('both answers', () => sent.length === 2)
+  t.same(sent, [' |20|undefined', 'r0;x|20|undefined'], 'refused (20), " " for no resource, no empty req_id')
 })
 
 interface DrbdCluster {

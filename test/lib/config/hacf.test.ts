@@ -97,6 +97,11 @@ t.test('every refusal names file:line and says what to do', async (t) => {
   const cases: [string, RegExp][] = [
     [`bogus 1\n${base}`, /ha\.cf:1: unknown directive "bogus"/],
     [`KeepAlive 2\n${base}`, /ha\.cf:1: unknown directive "KeepAlive"/],
+    // names every object has (found by test/fuzz): unknown directives, not a TypeError
+    [`constructor 1\n${base}`, /ha\.cf:1: unknown directive "constructor"/],
+    [`__proto__ 1\n${base}`, /ha\.cf:1: unknown directive "__proto__"/],
+    // a carriage return inside a line (found by test/fuzz) is a blank, as for Heartbeat's isspace
+    [`bogus 1\rx\n${base}`, /ha\.cf:1: unknown directive "bogus"/],
     [`keepalive 0\n${base}`, /:1: keepalive 0: write a time greater than 0/],
     [`keepalive abc\n${base}`, /:1: keepalive abc/],
     [`warntime 0\n${base}`, /:1: warntime 0/],

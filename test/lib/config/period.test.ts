@@ -71,6 +71,8 @@ t.test('a bad spec is an error at file:line saying what the scale takes', async 
   bad('yr {1969}', /0-99 or 1970/)
   bad('wd {mo,tu}', /not commas/)
   bad('days {1}', /'days' is not a scale/)
+  // a name every object has (found by test/fuzz): not a scale, not a TypeError
+  bad('constructor {1}', /'constructor' is not a scale/)
   bad('wd {mo} x', /cannot read 'x'/)
   bad('wd {mo}, , hr {1}', /empty part between commas/)
   bad('wd mo', /write scale \{range/)
