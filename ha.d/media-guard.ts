@@ -45,6 +45,9 @@ export function guardRules(ports: ReadonlyMap<number, readonly string[]>): strin
  * engine runs on with the source check of media.ts alone.
  */
 export async function installGuard(ports: ReadonlyMap<number, readonly string[]>): Promise<Guard | string> {
+  const odd = [...ports.values()].flat().find((i) => !/^[\w.@+-]+$/.test(i))
+  // a quote in an interface name would end nft's string: refuse rather than write rules we did not mean
+  if (odd !== undefined) return `interface name ${JSON.stringify(odd)} is not one nft rules can name`
   const r = await run(['nft', '-f', '-'], { input: guardRules(ports), timeout: 10_000 }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }))
   if (r.code !== 0) return r.stderr.trim() || `nft exited with ${r.code}`
   const listed = await run(['nft', '-a', 'list', 'table', 'inet', GUARD_TABLE], { timeout: 10_000 }).catch(() => undefined)
