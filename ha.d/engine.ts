@@ -13,6 +13,7 @@ import { errorMessage } from '../lib/errors.ts'
 import type { Logger } from '../lib/log.ts'
 import { type Answer, type EngineStatus, type Request, type ResourceSet, serveControl } from './control.ts'
 import { Exchange, type Heard } from './exchange.ts'
+import { MAX_REXMIT_DELAY } from './sequence.ts'
 import type { Fencing } from './fencing.ts'
 import { openFifo, readFifo } from './fifo.ts'
 import { Hooks } from './hooks.ts'
@@ -24,7 +25,7 @@ import { Outdater } from './outdate.ts'
 import { type PingNodeConfig, PingNodes } from './ping.ts'
 import { type Resource, ResourceManager, type ResourceManagerOptions } from './resources.ts'
 import { Respawn, type RespawnConfig } from './respawn.ts'
-import { restartNeeded } from './settings.ts'
+import { crcWarnings, restartNeeded } from './settings.ts'
 import type { AuthKeys } from './wire/auth.ts'
 import { Message } from './wire/message.ts'
 
@@ -166,6 +167,7 @@ export class Engine {
       deliver: (h) => this.dispatch(h),
       alive: (src, link, at) => this.membership.alive(src, link, at),
       keepalive: cfg.keepalive,
+      rexmitDelay: Number(cfg.parameters.max_rexmit_delay ?? MAX_REXMIT_DELAY),
     })
     this.control = await serveControl(opts.controlSocket, (r) => this.handle(r))
     this.fifo = await openFifo(opts.fifo)
@@ -431,6 +433,7 @@ export class Engine {
     this.hooks.scan()
     const use = next.auth.use
     this.opts.log.info(`configuration re-read: signing with key ${use.index} (${use.method})`)
+    for (const w of crcWarnings('authkeys', next.auth)) this.opts.log.warn(w)
     if (later.length > 0) this.opts.log.warn(`changes to ${later.join(', ')} take effect when halo-heartbeat restarts`)
     return { ok: true, message: `configuration re-read${later.length > 0 ? `; restart halo-heartbeat to apply the changes to ${later.join(', ')}` : ''}` }
   }
@@ -488,11 +491,11 @@ export class Engine {
     this.negotiation.stop()
     this.pings.stop()
     clearTimeout(this.pingRetry)
-    this.wire?.close()
+    const media = this.wire?.close()
     this.control?.close()
     this.fifo?.destroy()
     this.opts.fencing?.close()
-    this.finish()
+    void Promise.resolve(media).finally(() => this.finish())
   }
 }
 

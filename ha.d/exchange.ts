@@ -3,9 +3,18 @@
  *
  *   out: fields → common fields (src, seq, hg, ts, ld, ttl) → netstring form signed with authkeys' key →
  *        kept in the outbox (for retransmission) → every medium
- *   in:  datagram → decode → verify → from our peer? not a replay? → proof of life → sequence (duplicates
- *        dropped, gaps asked for, acks) → addressed to us? → the engine; retransmission requests are
- *        answered here
+ *   in:  datagram from a medium's peer → decode → verify → from our peer? not a replay? → proof of life →
+ *        sequence (duplicates dropped, gaps asked for, acks) → addressed to us? → the engine;
+ *        retransmission requests are answered here, each message at most once per max_rexmit_delay
+ *
+ * Replays. Heartbeat drops a lower generation, and a seq it had; after a death it forgets the seqs and
+ * keeps only the seq of the last status, so a recorded status it never received (sent just before the
+ * peer died, or while the link was cut) passes for a node back from a partition. halo keeps every seq
+ * it had across a death, and a message of the same generation that would raise a dead peer must also be
+ * stamped (ts) with the peer's time as we follow it (PeerClock): a copy held back for seconds is stale.
+ * NS_ messages have no seq: the same datagram twice, or one stamped in the past, is a copy.
+ * A duplicate or a copy refreshes the link it came on only when it is fresh (the same message on a
+ * second medium); otherwise it changes nothing.
  *
  * Any authentic datagram of the peer's proves it alive, as of a moment a replay cannot move: a seq never
  * heard before (new, or a retransmission: Heartbeat also counts a retransmitted status), now; an ack or a
@@ -22,7 +31,7 @@ import { readFileSync } from 'node:fs'
 import { errorMessage } from '../lib/errors.ts'
 import type { Logger } from '../lib/log.ts'
 import { Media, type Arrival, type Medium } from './media.ts'
-import { Outbox, SeqTrack } from './sequence.ts'
+import { FRESH_S, MAX_REXMIT_DELAY, Outbox, PeerClock, SeqTrack } from './sequence.ts'
 import { type AuthKeys, verify } from './wire/auth.ts'
 import { decode, encode } from './wire/codec.ts'
 import { type Sender, compose } from './wire/compose.ts'
@@ -35,6 +44,8 @@ export interface Counters {
   strangers: number
   replays: number
   duplicates: number
+  /** from an address no medium has (not the ucast peer, not on a bcast/mcast interface's network) */
+  offMedia: number
 }
 
 /** A message from the peer, for this node, in order. */
@@ -67,14 +78,23 @@ export interface ExchangeOptions {
   alive(src: string, link: string, at?: number): boolean
   /** ms between our statuses, which the peer sends as often: how soon a quiet peer is asked */
   keepalive: number
+  /** ha.cf's max_rexmit_delay (ms): the longest wait before asking for a gap, the least between two resends */
+  rexmitDelay?: number
 }
 
 /** A quiet peer is asked for at most this many of the messages it owes us at a time. */
 const ASK_AT_MOST = 3
+/** Heartbeat resends at most this many messages for one request (MAX_REXMIT_BATCH). */
+const RESEND_AT_MOST = 50
+/** NS_ datagrams remembered, to know a second copy: as long as a copy is fresh, and at most this many */
+const NS_REMEMBERED = 1000
 
 export class Exchange {
-  readonly counters: Counters = { malformed: 0, unauthentic: 0, strangers: 0, replays: 0, duplicates: 0 }
-  private readonly outbox = new Outbox()
+  readonly counters: Counters = { malformed: 0, unauthentic: 0, strangers: 0, replays: 0, duplicates: 0, offMedia: 0 }
+  private readonly outbox: Outbox
+  private readonly clock = new PeerClock()
+  /** the NS_ datagrams of the last seconds, by their bytes: when each came */
+  private readonly nsSeen = new Map<string, number>()
   private readonly tracks = new Map<string, SeqTrack>()
   private readonly peerUuid = new Map<string, Buffer>()
   private lastSend: Promise<void> = Promise.resolve()
@@ -90,8 +110,13 @@ export class Exchange {
     private readonly media: Media,
     private readonly opts: ExchangeOptions,
   ) {
+    this.outbox = new Outbox(opts.rexmitDelay ?? MAX_REXMIT_DELAY)
     media.on('arrival', (a) => this.arrive(a))
+    media.on('stray', (from) => this.drop('offMedia', `${from}: not the address of any medium's peer or network`))
     media.on('error', (e) => opts.log.err(`heartbeat medium: ${e.message}`))
+    if (media.unguarded) {
+      opts.log.err(`heartbeat media: cannot make the kernel refuse heartbeat packets that come through other interfaces (${media.unguarded}); install nftables. Meanwhile only their source address is checked, which a forged one passes`)
+    }
   }
 
   static async open(media: readonly Medium[], opts: ExchangeOptions): Promise<Exchange> {
@@ -130,10 +155,11 @@ export class Exchange {
     clearTimeout(this.quiet)
   }
 
-  close(): void {
+  /** Closes the media; resolves once their kernel guard is removed. */
+  close(): Promise<void> {
     for (const t of this.tracks.values()) t.stop()
     clearTimeout(this.quiet)
-    this.media.close()
+    return this.media.close()
   }
 
   private arrive(a: Arrival): void {
@@ -166,14 +192,19 @@ export class Exchange {
     if (uuid) this.peerUuid.set(src, uuid)
     const heard: Heard = { msg, src, type, hg, link: a.link }
     const seq = msg.num('seq')
+    const ts = msg.num('ts')
+    if (seq === undefined && this.seenNs(a.data)) return this.copy(src, a.link, ts, `t=${type}, the same datagram again`)
+    if (seq === undefined && this.clock.staleBy(ts)) return this.drop('replays', `${src} t=${type}: stamped ${this.clock.staleBy(ts)} s behind its clock`)
     if (seq !== undefined) {
       const track = this.track(src)
-      if (track.arrived(hg, seq) === 'duplicate') {
-        this.opts.alive(src, a.link)
-        return this.drop('duplicates', `${src} seq ${seq} t=${type}`)
-      }
+      const { generation, lost } = track.state
+      const behind = lost && hg === generation ? this.clock.staleBy(ts) : 0
+      if (behind) return this.drop('replays', `${src} seq ${seq} t=${type}: stamped ${behind} s behind its clock, since it was declared dead`)
+      const verdict = track.arrived(hg, seq)
+      if (verdict === 'duplicate') return this.copy(src, a.link, ts, `seq ${seq} t=${type}`)
+      if (verdict === 'new') this.clock.heard(ts)
       if (type === 'status') this.peerDeadtime = msg.num('dt') ?? this.peerDeadtime
-      this.peerTs = Math.max(this.peerTs, msg.num('ts') ?? 0)
+      this.peerTs = Math.max(this.peerTs, ts ?? 0)
       this.provenAlive(src, a.link, performance.now())
       if (track.shouldAck(seq)) this.send(new Message().add('t', 'NS_ackmsg').add('dest', src).addNum('ackseq', seq))
     }
@@ -201,6 +232,25 @@ export class Exchange {
     return undefined
   }
 
+  /** A copy of a message we had: it shows the link up when it is fresh (the second medium's copy), no more. */
+  private copy(src: string, link: string, ts: number | undefined, what: string): void {
+    if (!this.clock.staleBy(ts)) this.opts.alive(src, link)
+    this.drop('duplicates', `${src} ${what}`)
+  }
+
+  /** Whether this NS_ datagram came already, lately; remembers it. */
+  private seenNs(data: Buffer): boolean {
+    const now = performance.now()
+    for (const [key, at] of this.nsSeen) {
+      if (now - at <= (FRESH_S + 1) * 1000 && this.nsSeen.size < NS_REMEMBERED) break
+      this.nsSeen.delete(key)
+    }
+    const key = data.toString('latin1')
+    if (this.nsSeen.has(key)) return true
+    this.nsSeen.set(key, now)
+    return false
+  }
+
   private provenAlive(src: string, link: string, at: number | undefined): void {
     if (!this.opts.alive(src, link, at) || at === undefined || at <= this.lastProof) return
     this.lastProof = at
@@ -226,18 +276,25 @@ export class Exchange {
   private track(peer: string): SeqTrack {
     let t = this.tracks.get(peer)
     if (!t) {
-      t = new SeqTrack((gap) => this.send(new Message().add('t', 'NS_rexmit').add('dest', peer).addNum('firstseq', gap.first).addNum('lastseq', gap.last)))
+      const ask = (gap: { first: number; last: number }) => this.send(new Message().add('t', 'NS_rexmit').add('dest', peer).addNum('firstseq', gap.first).addNum('lastseq', gap.last))
+      t = new SeqTrack(ask, this.opts.rexmitDelay)
       this.tracks.set(peer, t)
     }
     return t
   }
 
-  /** Resends what a peer missed, byte for byte; what is no longer kept gets a nak. */
+  /**
+   * Resends what a peer missed, byte for byte; what is no longer kept gets a nak. As Heartbeat: at most
+   * RESEND_AT_MOST datagrams for one request, none of a message resent in the last max_rexmit_delay.
+   */
   private retransmit(peer: string, msg: Message): void {
     const first = msg.num('firstseq') ?? 0
     const last = Math.min(msg.num('lastseq') ?? first, first + 500)
-    for (let s = first; s <= last; s++) {
-      const bytes = this.outbox.get(s)
+    let sent = 0
+    for (let s = first; s <= last && sent < RESEND_AT_MOST; s++) {
+      const bytes = this.outbox.resend(s)
+      if (bytes === 'recent') continue
+      sent++
       if (bytes) void this.media.send(bytes)
       else this.send(new Message().add('t', 'NS_nak_rexmit').add('dest', peer).addNum('firstseq', s))
     }

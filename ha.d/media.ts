@@ -2,14 +2,18 @@
  * The heartbeat media of ha.cf (bcast, ucast, mcast) as UDP sockets. Every message goes out on every
  * medium, so a second path keeps the cluster whole when the first fails; what comes in is attributed to
  * the medium (the link, by interface name as cl_status shows it) it arrived on.
- * Node cannot bind a socket to a device, so arrivals are attributed by source address: the medium whose
- * interface subnet holds it (bcast, mcast) or whose peer it is (ucast).
+ * Heartbeat binds each medium to its device; Node cannot, so two checks take its place. The kernel drops
+ * what comes to a heartbeat port through another interface or from a source it would not route back
+ * there (media-guard.ts). And a datagram counts only when its source fits a medium: the configured peer
+ * of a ucast line, an address on the network of a bcast or mcast interface; anything else is a stray
+ * (counted and dropped by the exchange), never attributed to a link.
  */
 import { createSocket, type Socket } from 'node:dgram'
 import { EventEmitter } from 'node:events'
 import { HaloError } from '../lib/errors.ts'
 import { formatIP, inNetwork, parseIP, broadcastOf } from '../lib/net.ts'
 import { addresses, type Assigned } from '../lib/netif.ts'
+import { type Guard, installGuard } from './media-guard.ts'
 
 const LINK_DOWN = new Set(['ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH'])
 
@@ -48,15 +52,23 @@ interface Route {
   failing?: string
 }
 
-export class Media extends EventEmitter<{ arrival: [Arrival]; error: [Error] }> {
+export class Media extends EventEmitter<{ arrival: [Arrival]; stray: [string]; error: [Error] }> {
   private readonly sockets: Socket[] = []
   private readonly routes: Route[] = []
   private sender!: Socket
+  private guard?: Guard
+  /** why the kernel-side guard could not be installed (media-guard.ts), if it could not */
+  unguarded?: string
 
   static async open(media: readonly Medium[]): Promise<Media> {
     const m = new Media()
     try {
       await m.bind(media)
+      const ports = new Map<number, string[]>()
+      for (const medium of media) ports.set(medium.port, [...(ports.get(medium.port) ?? []), medium.iface])
+      const guard = await installGuard(ports)
+      if (typeof guard === 'string') m.unguarded = guard
+      else m.guard = guard
     } catch (e) {
       m.close()
       throw e
@@ -107,9 +119,11 @@ export class Media extends EventEmitter<{ arrival: [Arrival]; error: [Error] }> 
   private arrive(data: Buffer, from: string): void {
     const route =
       this.routes.find((r) => r.medium.kind === 'ucast' && r.to === from) ??
-      this.routes.find((r) => r.medium.kind !== 'ucast' && onNetwork(from, r.local)) ??
-      this.routes.find((r) => formatIP(r.local.ip) === from)
-    this.emit('arrival', { data, from, link: route?.medium.iface ?? from })
+      this.routes.find((r) => r.medium.kind !== 'ucast' && onNetwork(from, r.local))
+    // our own broadcasts come back to us: not a stray, and nothing to attribute either
+    if (!route && this.routes.some((r) => formatIP(r.local.ip) === from)) return
+    if (!route) return void this.emit('stray', from)
+    this.emit('arrival', { data, from, link: route.medium.iface })
   }
 
   /** Sends one message on every medium; resolves once every socket has handed it to the kernel. */
@@ -133,7 +147,11 @@ export class Media extends EventEmitter<{ arrival: [Arrival]; error: [Error] }> 
     return [...new Set(this.routes.map((r) => r.medium.iface))]
   }
 
-  close(): void {
+  /** Closes the sockets; resolves once the guard is removed too. */
+  close(): Promise<void> {
     for (const s of this.sockets.splice(0)) s.close()
+    const guard = this.guard
+    this.guard = undefined
+    return guard?.remove() ?? Promise.resolve()
   }
 }

@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { readAuthKeys } from '../lib/config/authkeys.ts'
+import { type AuthKeys, readAuthKeys } from '../lib/config/authkeys.ts'
 import { readHaCf, type HaCf } from '../lib/config/hacf.ts'
 import { readHaresources } from '../lib/config/haresources.ts'
 import { ConfigError } from '../lib/errors.ts'
@@ -60,7 +60,18 @@ export function loadSettings(confDir: string, uname = hostname()): Settings {
     fenceCf: readFenceCf(join(confDir, 'fence.cf'), hacf.nodes),
     deadtime: hacf.deadtime,
   }
-  return { config, fencing, logSinks, warnings: hacf.warnings.map((w) => `${hacf.file}:${w.line}: ${w.text}`) }
+  const warnings = hacf.warnings.map((w) => `${hacf.file}:${w.line}: ${w.text}`)
+  return { config, fencing, logSinks, warnings: [...warnings, ...crcWarnings(join(confDir, 'authkeys'), config.auth)] }
+}
+
+/**
+ * A crc key is a checksum, not a signature: anyone who can send to a heartbeat medium can sign with it.
+ * Heartbeat's documentation keeps it for networks nothing else is on; say so at every start.
+ */
+export function crcWarnings(file: string, auth: AuthKeys): string[] {
+  return [...auth.keys.values()]
+    .filter((k) => k.method === 'crc')
+    .map((k) => `${file}: key ${k.index} is crc, which has no secret: ${k === auth.use ? 'what this node sends, and ' : ''}any message signed ${k.index} crc is accepted, whoever sent it. Use it only on a heartbeat network nothing else is on (a crossover cable); elsewhere write ${k.index} sha1 YourSecret on both nodes`)
 }
 
 /**

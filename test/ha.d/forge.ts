@@ -17,6 +17,20 @@ export async function inject(from: HaloNode, to: HaloNode, packet: Buffer): Prom
   if (r.code !== 0) throw new Error(`cannot send the forged packet: ${r.stderr}`)
 }
 
+/**
+ * Sends datagrams, in order, from inside a namespace to udp/694 of `to`: a replay of what a capture holds.
+ * With `source` the socket is bound to that address of the namespace (one it has, maybe another node's).
+ */
+const REPLAY = `const [to, source, ...hex] = process.argv.slice(1)
+const s = require('node:dgram').createSocket('udp4')
+const next = (i) => i === hex.length ? s.close() : s.send(Buffer.from(hex[i], 'hex'), 694, to, (e) => e ? (process.exitCode = 1, s.close()) : next(i + 1))
+s.bind({ address: source || undefined }, () => next(0))`
+
+export async function replay(ns: string, to: string, packets: readonly Buffer[], source = ''): Promise<void> {
+  const r = await run(inNetns(ns, [process.execPath, '-e', REPLAY, to, source, ...packets.map((p) => p.toString('hex'))]), { timeout: 20_000 })
+  if (r.code !== 0) throw new Error(`cannot replay the packets from ${ns}: ${r.stderr}`)
+}
+
 export const lib = (n: HaloNode, file: string) => readFileSync(join(n.vm.dir, 'var/lib/heartbeat', file))
 
 /** A hb_takeover for every group, as `src` would send it, signed with `key`. */

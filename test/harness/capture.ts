@@ -10,8 +10,13 @@ import { childProcess, runOk } from '../../lib/exec.ts'
 import { atEnd } from './cleanup.ts'
 import { inNetns } from './netns.ts'
 import { until } from '../../lib/wait.ts'
+import { type UdpPacket, readPcap } from './pcap.ts'
 
 export interface Capture {
+  /** the pcap file tcpdump writes (each packet at once) */
+  file: string
+  /** every UDP datagram so far, for replays */
+  datagrams(): UdpPacket[]
   /** every packet so far, one decoded line each */
   lines(): Promise<string[]>
   /** resolves with the lines once `ok(lines)` holds; rejects naming `what` after `ms` */
@@ -44,6 +49,8 @@ export async function capture(t: Test, ns: string, iface: string, filter: readon
   })
   const lines = async () => (await runOk(['tcpdump', '-r', file, '-nn', '-e'])).split('\n').filter(Boolean)
   return {
+    file,
+    datagrams: () => readPcap(file),
     lines,
     async waitFor(what, ok, ms = 10_000) {
       let seen: string[] = []

@@ -13,7 +13,7 @@ export async function lossyLink(netns: string, peer: string, percent: number, po
   const rules = `table inet ${TABLE} {
   chain in {
     type filter hook input priority 0; policy accept;
-    ip saddr ${peer} udp dport ${port} numgen random mod 100 < ${percent} drop
+    ip saddr ${peer} udp dport ${port} ${percent === 100 ? '' : `numgen random mod 100 < ${percent} `}drop
   }
 }
 `

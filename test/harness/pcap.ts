@@ -37,6 +37,8 @@ export function readPcap(file: string | URL): UdpPacket[] {
   const packets: UdpPacket[] = []
   for (let at = 24; at + 16 <= data.length; ) {
     const captured = u32(at + 8)
+    // a capture still being written may end inside its last packet
+    if (at + 16 + captured > data.length) break
     const frame = data.subarray(at + 16, at + 16 + captured)
     const ip = ipv4Of(frame, layout)
     const udp = ip && udpOf(ip)
