@@ -159,7 +159,8 @@ t.test('bad parameters: the right code and reason, nothing changed', async (t) =
 t.test('Heartbeat v1: ip/bits/nic:label/brd, and a bare IP', async (t) => {
   const { node } = await pair(t)
   const full = ['10.20.0.11/24/eth0:vip/10.20.0.127']
-  t.equal((await v1('IPaddr', full, 'start', { netns: node })).code, 0)
+  const started = await v1('IPaddr', full, 'start', { netns: node })
+  t.equal(started.code, 0, `${started.signal ?? ''} ${started.stderr}`)
   t.match(await addrs(node), /inet 10\.20\.0\.11\/24 brd 10\.20\.0\.127 scope global secondary eth0:vip/)
   const status = await v1('IPaddr', full, 'status', { netns: node })
   t.equal(status.stdout, 'running\n')
@@ -167,7 +168,8 @@ t.test('Heartbeat v1: ip/bits/nic:label/brd, and a bare IP', async (t) => {
   t.equal((await v1('IPaddr', full, 'status', { netns: node })).stdout, 'stopped\n')
 
   const bare = ['10.20.0.12'] // haresources `node1 10.20.0.12` runs IPaddr::10.20.0.12
-  t.equal((await v1('IPaddr', bare, 'start', { netns: node })).code, 0)
+  const bareStarted = await v1('IPaddr', bare, 'start', { netns: node })
+  t.equal(bareStarted.code, 0, `${bareStarted.signal ?? ''} ${bareStarted.stderr}`)
   t.match(await addrs(node), /inet 10\.20\.0\.12\/24 brd 10\.20\.0\.255 scope global secondary eth0/)
   t.equal((await v1('IPaddr', bare, 'status', { netns: node })).stdout, 'running\n')
   t.equal((await v1('IPaddr', bare, 'stop', { netns: node })).code, 0)
