@@ -109,12 +109,13 @@ async function stage(root: string, version: string): Promise<void> {
   writeFileSync(join(debian, 'control'), control)
 }
 
-export async function buildDeb(version: string): Promise<string> {
+/** dist/halo_<version>_all.deb, or in outDir */
+export async function buildDeb(version: string, outDir = src('dist')): Promise<string> {
   const root = mkdtempSync(join(tmpdir(), 'halo-deb.'))
   try {
     chmodSync(root, 0o755)
     await stage(root, version)
-    const out = src('dist', `halo_${version}_all.deb`)
+    const out = join(outDir, `halo_${version}_all.deb`)
     await sh(['dpkg-deb', '--root-owner-group', '-Zxz', '--build', root, out])
     return out
   } finally {
@@ -126,6 +127,11 @@ async function main(argv: string[]): Promise<void> {
   const i = argv.indexOf('--version')
   const version = i >= 0 ? argv[i + 1] : (JSON.parse(readFileSync(src('package.json'), 'utf8')) as { version: string }).version
   if (!version || !/^[0-9][A-Za-z0-9.+~-]*$/.test(version)) throw new Error(`not a Debian version: ${version}`)
+  // the same commit gives the same pages and dates (dpkg-deb also reads it)
+  if (!process.env.SOURCE_DATE_EPOCH) {
+    const commit = await run(['git', 'log', '-1', '--format=%ct'], { cwd: repo })
+    if (commit.code === 0 && commit.stdout.trim()) process.env.SOURCE_DATE_EPOCH = commit.stdout.trim()
+  }
   console.log(`built ${relative(process.cwd(), await buildDeb(version))}`)
 }
 
