@@ -18,6 +18,15 @@ OLD_MANIFEST=/var/lib/halo/install.manifest
 say() { printf 'halo install: %s\n' "$*"; }
 die() { printf 'halo install: %s\n' "$*" >&2; exit 1; }
 
+# the services of CLUSTER_OWNED that start at boot
+enabled_at_boot() {
+  local unit
+  for unit in "${CLUSTER_OWNED[@]}"; do
+    [ "$(systemctl is-enabled "$unit.service" 2>/dev/null)" = enabled ] && echo "$unit"
+  done
+  return 0
+}
+
 usage() {
   sed -n '2,5s/^# \{0,1\}//p' "$0"
 }
@@ -87,17 +96,12 @@ deb=$PWD/dist/halo_${version}_all.deb
 # An install.sh from before the package installed heartbeat, pacemaker's tools, corosync, mon and MariaDB, and
 # their packages enabled them at boot: that is undone with the rest of it (the tests' set-up masks theirs).
 if [ -f "$OLD_MANIFEST" ]; then
-  for unit in "${CLUSTER_OWNED[@]}"; do
-    if [ "$(systemctl is-enabled "$unit.service" 2>/dev/null)" = enabled ]; then
-      systemctl disable --quiet "$unit.service" 2>/dev/null && say "disabled $unit.service, which an earlier install.sh left enabled at boot"
-    fi
+  for unit in $(enabled_at_boot); do
+    systemctl disable --quiet "$unit.service" 2>/dev/null && say "disabled $unit.service, which an earlier install.sh left enabled at boot"
   done
 fi
-# a package the admin already has keeps its state; one installed now for the demo is not enabled at boot
-fresh_demo=()
-for p in "${DEMO_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || fresh_demo+=("$p")
-done
+# what the admin had enabled stays so; what the packages installed now enable (mariadb, cluster-glue's logd) is undone
+read -ra enabled_before <<<"$(enabled_at_boot | tr '\n' ' ')"
 
 forget_manual_install
 # halo's Recommends too (logrotate, drbd-utils), but not theirs: a cluster node gets only what it runs
@@ -107,17 +111,17 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends "${recommends[@]}" "${DEMO_PACKAGES[@]}"
 # --reinstall: a rebuilt package of the same version replaces the installed one; the admin's conffiles stay
 apt-get install -y -q --no-install-recommends --reinstall -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$deb"
-if [[ " ${fresh_demo[*]} " == *" mariadb-server "* ]]; then
-  systemctl disable --quiet mariadb.service 2>/dev/null || true
-fi
+for unit in $(enabled_at_boot); do
+  if [[ " ${enabled_before[*]} " != *" $unit "* ]]; then
+    systemctl disable --quiet "$unit.service" 2>/dev/null && say "disabled $unit.service at boot (just installed; the cluster starts what it needs)"
+  fi
+done
 [ $replace_v1 = 0 ] || /usr/lib/halo/v1-names replace
 
 say "done: halo $version; agents in /usr/lib/ocf/resource.d/halo (ocf:halo:*), haresources names in /etc/ha.d/resource.d"
 say "once /etc/ha.d is written: systemctl enable --now halo-heartbeat; try it all first with: halo demo"
 
 # What would start at boot beside halo: the cluster starts these itself, or they are another cluster stack.
-for unit in "${CLUSTER_OWNED[@]}"; do
-  if [ "$(systemctl is-enabled "$unit.service" 2>/dev/null)" = enabled ]; then
-    say "warning: $unit.service is enabled at boot, outside the cluster; disable it with: systemctl disable $unit.service"
-  fi
+for unit in $(enabled_at_boot); do
+  say "warning: $unit.service is enabled at boot, outside the cluster; disable it with: systemctl disable $unit.service"
 done

@@ -32,14 +32,22 @@ export function inRoot(root: string, argv: readonly string[], timeout = 300_000)
 export const dependsNames = (field: string): string[] =>
   field.split(',').map((d) => d.split('|')[0].trim().split(/[\s(]/)[0]).filter(Boolean)
 
-/** This machine's nodejs as a .deb (dpkg-repack), kept in the cache. */
+/** This machine's nodejs as a .deb (dpkg-repack), kept in the cache; made aside and renamed into place. */
 async function nodejsDeb(): Promise<string> {
   const version = (await must(['dpkg-query', '-W', '-f=${Version}', 'nodejs'])).stdout
   const dir = join(CACHE, 'nodejs', version)
   const have = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.deb')) : undefined
   if (have) return join(dir, have)
-  mkdirSync(dir, { recursive: true })
-  await must(['dpkg-repack', 'nodejs'], { cwd: dir })
+  mkdirSync(join(CACHE, 'nodejs'), { recursive: true })
+  const fresh = mkdtempSync(join(CACHE, 'nodejs', 'new.'))
+  try {
+    // gzip: xz takes minutes over node's 100 MB, for a file that never leaves this machine
+    await must(['dpkg-repack', '--deb-option=-Zgzip', 'nodejs'], { cwd: fresh })
+    rmSync(dir, { recursive: true, force: true })
+    renameSync(fresh, dir)
+  } finally {
+    rmSync(fresh, { recursive: true, force: true })
+  }
   return join(dir, readdirSync(dir).find((f) => f.endsWith('.deb'))!)
 }
 
