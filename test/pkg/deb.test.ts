@@ -56,6 +56,7 @@ t.test('the package installs, upgrades, removes and purges on a fresh Debian 12'
 
   for (const [argv, expect] of PROGRAMS) {
     const r = await sh(argv)
+    t.equal(r.code, 0, `${argv.join(' ')} exits 0`)
     t.match(r.out, expect, `${argv.join(' ')}: ${r.out.slice(0, 200)}`)
     t.notMatch(r.out, /\n\s+at .+:\d+:\d+/, `${argv[0]} answers without a stack trace`)
   }
