@@ -14,7 +14,8 @@ export const CACHE = '/var/cache/halo-test'
 const MIRROR = 'http://deb.debian.org/debian'
 /** what the test reads the installed package with */
 const TOOLS = ['man-db', 'logrotate']
-const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', HOME: '/root', DEBIAN_FRONTEND: 'noninteractive' }
+/** the tree's programs get this environment alone (not the test's: tap's NODE_OPTIONS would follow node in) */
+const ENV = ['/usr/bin/env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8', 'HOME=/root', 'DEBIAN_FRONTEND=noninteractive']
 
 async function must(argv: readonly string[], opts: { cwd?: string; timeout?: number } = {}): Promise<RunResult> {
   const r = await run(argv, { timeout: opts.timeout ?? 600_000, cwd: opts.cwd })
@@ -25,7 +26,7 @@ async function must(argv: readonly string[], opts: { cwd?: string; timeout?: num
 /** runs argv chrooted in root, with /proc, in a mount namespace of its own */
 export function inRoot(root: string, argv: readonly string[], timeout = 300_000): Promise<RunResult> {
   const script = 'r=$1; shift; mount -t proc proc "$r/proc" && exec chroot "$r" "$@"'
-  return run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', root, ...argv], { env: ENV, timeout })
+  return run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', root, ...ENV, ...argv], { timeout })
 }
 
 /** the package names a Depends line asks for (the first of alternatives, versions dropped) */
@@ -93,9 +94,6 @@ export function overlayOf(lower: string, dir: string) {
     upper: join(dir, 'upper'),
     /** runs argv in the tree: its own mount namespace mounts the overlay and /proc, gone when it exits */
     run: (argv: readonly string[], timeout = 300_000): Promise<RunResult> =>
-      run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', lower, join(dir, 'upper'), join(dir, 'work'), join(dir, 'merged'), ...argv], {
-        env: ENV,
-        timeout,
-      }),
+      run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', lower, join(dir, 'upper'), join(dir, 'work'), join(dir, 'merged'), ...ENV, ...argv], { timeout }),
   }
 }
