@@ -2,9 +2,9 @@
 // the OCF links and man pages are there, nothing is enabled, an upgrade keeps the admin's conffile, the
 // documented v1-name replacement is undone by removal, remove keeps the configuration, purge leaves the
 // tree as it was. Then lintian.
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import t from 'tap'
 import { run } from '../../lib/exec.ts'
 import { buildDeb } from '../../pkg/deb.ts'
@@ -30,6 +30,20 @@ const AGENTS = ['IPaddr', 'IPaddr2', 'Filesystem', 'drbd', 'drbddisk', 'mysql', 
 /** the tree's files, except what apt, dpkg and man-db keep as their own records and caches */
 const LIST = ['find', '/', '-xdev', '(', '-path', '/var/lib/dpkg', '-o', '-path', '/var/lib/apt', '-o', '-path', '/var/cache', '-o', '-path', '/var/log', '-o', '-path', '/tmp', ')', '-prune', '-o', '-printf', '%y %p\\n']
 
+/** a package that owns one of Heartbeat's names, as the heartbeat package does */
+const OTHER = 'halo-test-other'
+const OUTDATER = '/usr/libexec/heartbeat/drbd-peer-outdater'
+async function otherPackage(dir: string): Promise<void> {
+  const root = join(dir, OTHER)
+  mkdirSync(join(root, 'DEBIAN'), { recursive: true })
+  mkdirSync(join(root, dirname(OUTDATER)), { recursive: true })
+  writeFileSync(join(root, 'DEBIAN/control'), `Package: ${OTHER}\nVersion: 1\nArchitecture: all\nMaintainer: halo <halo@localhost>\nDescription: owns ${OUTDATER}\n`)
+  writeFileSync(join(root, OUTDATER), `#!/bin/sh\necho ${OTHER}\n`, { mode: 0o755 })
+  const r = await run(['dpkg-deb', '--root-owner-group', '--build', root, join(dir, `${OTHER}.deb`)])
+  if (r.code !== 0) throw new Error(`dpkg-deb: ${r.stderr}`)
+  rmSync(root, { recursive: true })
+}
+
 t.test('the package installs, upgrades, removes and purges on a fresh Debian 12', { skip, timeout: 1_800_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'halo-deb-test.'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -46,10 +60,13 @@ t.test('the package installs, upgrades, removes and purges on a fresh Debian 12'
   mkdirSync(join(tree.upper, 'tmp'))
   chmodSync(join(tree.upper, 'tmp'), 0o1777)
   for (const f of [deb, newer]) copyFileSync(f, join(tree.upper, 'tmp', basename(f)))
+  await otherPackage(join(tree.upper, 'tmp'))
   const apt = (...args: string[]) => sh(['apt-get', '-y', '-q', '--no-install-recommends', '-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Use-Pty=0', ...args])
   const before = (await sh(LIST)).stdout
-  // an admin's own haresources script, which the package keeps and `v1-names replace` moves aside
+  // an admin's own haresources script and another package's drbd-peer-outdater (as heartbeat's), which the
+  // package keeps and `v1-names replace` moves aside and diverts
   await sh(['sh', '-c', 'mkdir -p /etc/ha.d/resource.d && echo "# mine" >/etc/ha.d/resource.d/Filesystem'])
+  t.equal((await sh(['dpkg', '-i', `/tmp/${OTHER}.deb`])).code, 0, `${OTHER} installs ${OUTDATER}`)
 
   const install = await apt('install', `/tmp/${basename(deb)}`)
   t.equal(install.code, 0, 'apt-get installs it', { output: install.out.slice(-3000) })
@@ -89,6 +106,9 @@ t.test('the package installs, upgrades, removes and purges on a fresh Debian 12'
   const replace = await sh(['/usr/lib/halo/v1-names', 'replace'])
   t.match(replace.out, /replaced the admin's \/etc\/ha.d\/resource.d\/Filesystem/)
   t.equal((await sh(['readlink', '/etc/ha.d/resource.d/Filesystem'])).stdout.trim(), '/usr/lib/halo/agents/Filesystem')
+  t.match(replace.out, `replaced ${OUTDATER} of ${OTHER} (kept as ${OUTDATER}.distrib)`)
+  t.equal((await sh(['readlink', OUTDATER])).stdout.trim(), '/usr/lib/halo/bin/drbd-peer-outdater')
+  t.match((await sh(['dpkg-divert', '--list', OUTDATER])).stdout, `diversion of ${OUTDATER} to ${OUTDATER}.distrib by halo`)
 
   // upgrades, over itself and to a newer version: the admin's change to the conffile stays
   await sh(['sh', '-c', 'echo "# the admin was here" >>/etc/logrotate.d/halo'])
@@ -107,10 +127,13 @@ t.test('the package installs, upgrades, removes and purges on a fresh Debian 12'
   t.equal((await sh(['test', '-e', '/usr/lib/halo'])).code, 1, 'the programs are gone')
   t.equal((await sh(['test', '-L', '/usr/bin/cl_status'])).code, 1, 'so are the Heartbeat names')
   t.equal((await sh(['cat', '/etc/ha.d/resource.d/Filesystem'])).stdout, '# mine\n', "the admin's Filesystem is back")
+  t.equal((await sh([OUTDATER])).stdout, `${OTHER}\n`, `${OTHER}'s file is back`)
+  t.equal((await sh(['dpkg-divert', '--list', OUTDATER])).stdout, '', 'and not diverted')
 
   // the admin's file goes, and the folder made for it
   await sh(['rm', '/etc/ha.d/resource.d/Filesystem'])
   if (!before.includes('d /etc/ha.d/resource.d\n')) await sh(['rmdir', '/etc/ha.d/resource.d'])
+  await sh(['dpkg', '--purge', OTHER])
   const purge = await apt('purge', 'halo')
   t.equal(purge.code, 0, 'apt-get purges it', { output: purge.out.slice(-3000) })
   const after = (await sh(LIST)).stdout
