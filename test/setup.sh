@@ -5,6 +5,7 @@
 # production node, so none of their daemons may start at boot: each is disabled and masked (the tests run
 # heartbeat, mon and ipmi_sim as programs, never through systemd). Safe to run again; quick when done.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 PACKAGES=(
   heartbeat pacemaker-cli-utils mon m4 tcpdump libxml2-utils resource-agents
@@ -51,3 +52,8 @@ for s in "${SERVICES[@]}"; do
   systemctl mask --quiet "$s.service"
   say "$s.service disabled and masked (was $state): the tests run their own"
 done
+
+# the package test's Debian 12 tree (debootstrap, the first time only: minutes, more than a test file may take)
+if [ -x node_modules/.bin/tsx ] && command -v debootstrap >/dev/null; then
+  node --import=tsx test/pkg/tree.ts
+fi

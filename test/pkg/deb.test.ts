@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path'
 import t from 'tap'
 import { run } from '../../lib/exec.ts'
 import { buildDeb } from '../../pkg/deb.ts'
-import { debianTree, dependsNames, overlayOf } from './tree.ts'
+import { debianTree, dependsNames, overlayOf, packageDepends } from './tree.ts'
 
 const root = process.getuid?.() === 0
 const tools = await Promise.all(['debootstrap', 'dpkg-repack', 'unshare'].map((p) => run(['sh', '-c', 'command -v "$1"', 'sh', p])))
@@ -52,7 +52,8 @@ t.test('the package installs, upgrades, removes and purges on a fresh Debian 12'
   const depends = (await run(['dpkg-deb', '-f', deb, 'Depends'])).stdout
   t.notMatch(depends, /heartbeat|pacemaker|corosync|mariadb|mysql|mon\b/, `Depends pulls no cluster stack or service: ${depends}`)
 
-  const tree = overlayOf(await debianTree(dependsNames(depends)), dir)
+  t.same(dependsNames(depends), packageDepends())
+  const tree = overlayOf(await debianTree(packageDepends()), dir)
   const sh = async (argv: string[]) => {
     const r = await tree.run(argv)
     return { ...r, out: r.stdout + r.stderr }

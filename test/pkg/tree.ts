@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { run, type RunResult } from '../../lib/exec.ts'
 
 export const CACHE = '/var/cache/halo-test'
@@ -32,6 +33,12 @@ export function inRoot(root: string, argv: readonly string[], timeout = 300_000)
 /** the package names a Depends line asks for (the first of alternatives, versions dropped) */
 export const dependsNames = (field: string): string[] =>
   field.split(',').map((d) => d.split('|')[0].trim().split(/[\s(]/)[0]).filter(Boolean)
+
+/** what the package depends on, from its control file (pkg/debian/control) */
+export function packageDepends(): string[] {
+  const control = readFileSync(new URL('../../pkg/debian/control', import.meta.url), 'utf8')
+  return dependsNames(/^Depends: (.*)$/m.exec(control)?.[1] ?? '')
+}
 
 /** This machine's nodejs as a .deb (dpkg-repack), kept in the cache; made aside and renamed into place. */
 async function nodejsDeb(): Promise<string> {
@@ -96,4 +103,9 @@ export function overlayOf(lower: string, dir: string) {
     run: (argv: readonly string[], timeout = 300_000): Promise<RunResult> =>
       run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', lower, join(dir, 'upper'), join(dir, 'work'), join(dir, 'merged'), ...ENV, ...argv], { timeout }),
   }
+}
+
+// test/setup.sh makes the tree before the tests run: debootstrap takes minutes, more than a test file may
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(`test set-up: Debian 12 tree for the package test in ${await debianTree(packageDepends())}`)
 }
