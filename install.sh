@@ -18,10 +18,23 @@ OLD_MANIFEST=/var/lib/halo/install.manifest
 say() { printf 'halo install: %s\n' "$*"; }
 die() { printf 'halo install: %s\n' "$*" >&2; exit 1; }
 
-# the services of CLUSTER_OWNED that start at boot
+# The services haresources starts by their init scripts (the application server's, often): names that are
+# no script of /etc/ha.d/resource.d (haresources' NAME::args, continued lines joined).
+haresources_services() {
+  local node rest r name
+  [ -r /etc/ha.d/haresources ] || return 0
+  sed -e ':a' -e '/\\$/{N;s/\\\n/ /;ba' -e '}' -e 's/#.*//' /etc/ha.d/haresources | while read -r node rest; do
+    for r in $rest; do
+      name=${r%%::*}
+      if [ ! -e "/etc/ha.d/resource.d/$name" ] && [ -e "/etc/init.d/$name" ]; then echo "$name"; fi
+    done
+  done
+}
+
+# the services of CLUSTER_OWNED, and those haresources starts, that start at boot
 enabled_at_boot() {
   local unit
-  for unit in "${CLUSTER_OWNED[@]}"; do
+  for unit in $(printf '%s\n' "${CLUSTER_OWNED[@]}" $(haresources_services) | sort -u); do
     [ "$(systemctl is-enabled "$unit.service" 2>/dev/null)" = enabled ] && echo "$unit"
   done
   return 0
