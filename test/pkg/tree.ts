@@ -40,12 +40,18 @@ export function packageDepends(): string[] {
   return dependsNames(/^Depends: (.*)$/m.exec(control)?.[1] ?? '')
 }
 
-/** This machine's nodejs as a .deb (dpkg-repack), kept in the cache; made aside and renamed into place. */
-async function nodejsDeb(): Promise<string> {
+/** where this machine's nodejs is kept repacked, and the .deb if it is there */
+async function repackedNodejs(): Promise<{ dir: string; deb?: string }> {
   const version = (await must(['dpkg-query', '-W', '-f=${Version}', 'nodejs'])).stdout
   const dir = join(CACHE, 'nodejs', version)
-  const have = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.deb')) : undefined
-  if (have) return join(dir, have)
+  const deb = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.deb')) : undefined
+  return { dir, deb: deb && join(dir, deb) }
+}
+
+/** This machine's nodejs as a .deb (dpkg-repack), kept in the cache; made aside and renamed into place. */
+async function nodejsDeb(): Promise<string> {
+  const { dir, deb } = await repackedNodejs()
+  if (deb) return deb
   mkdirSync(join(CACHE, 'nodejs'), { recursive: true })
   const fresh = mkdtempSync(join(CACHE, 'nodejs', 'new.'))
   try {
@@ -59,16 +65,28 @@ async function nodejsDeb(): Promise<string> {
   return join(dir, readdirSync(dir).find((f) => f.endsWith('.deb'))!)
 }
 
+function treeKey(nodeDeb: string, depends: readonly string[]) {
+  const packages = [...new Set([...depends.filter((p) => p !== 'nodejs'), ...TOOLS])].sort()
+  return { tree: join(CACHE, 'bookworm'), key: `bookworm minbase ${MIRROR}\n${nodeDeb}\n${packages.join(' ')}\n`, packages }
+}
+const isCached = (tree: string, key: string) => existsSync(join(tree, '.halo-tree')) && readFileSync(join(tree, '.halo-tree'), 'utf8') === key
+
+/** The tree debianTree made for these packages and this machine's nodejs, if it is there. */
+export async function cachedTree(depends: readonly string[]): Promise<string | undefined> {
+  const { deb } = await repackedNodejs()
+  if (!deb) return undefined
+  const { tree, key } = treeKey(deb, depends)
+  return isCached(tree, key) ? tree : undefined
+}
+
 /**
  * The cached tree with these packages installed (nodejs from this machine): made again when the list or
  * this machine's nodejs changes; built aside and renamed into place, so a run cut short leaves no half tree.
  */
 export async function debianTree(depends: readonly string[]): Promise<string> {
   const node = await nodejsDeb()
-  const packages = [...new Set([...depends.filter((p) => p !== 'nodejs'), ...TOOLS])].sort()
-  const key = `bookworm minbase ${MIRROR}\n${node}\n${packages.join(' ')}\n`
-  const tree = join(CACHE, 'bookworm')
-  if (existsSync(join(tree, '.halo-tree')) && readFileSync(join(tree, '.halo-tree'), 'utf8') === key) return tree
+  const { tree, key, packages } = treeKey(node, depends)
+  if (isCached(tree, key)) return tree
 
   mkdirSync(CACHE, { recursive: true })
   const fresh = mkdtempSync(join(CACHE, 'bookworm.new.'))
