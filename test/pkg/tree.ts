@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { run, type RunResult } from '../../lib/exec.ts'
 
-export const CACHE = '/var/cache/halo-test'
+const CACHE = '/var/cache/halo-test'
 const MIRROR = 'http://deb.debian.org/debian'
 /** what the test reads the installed package with */
 const TOOLS = ['man-db', 'logrotate']
@@ -25,7 +25,7 @@ async function must(argv: readonly string[], opts: { cwd?: string; timeout?: num
 }
 
 /** runs argv chrooted in root, with /proc, in a mount namespace of its own */
-export function inRoot(root: string, argv: readonly string[], timeout = 300_000): Promise<RunResult> {
+function inRoot(root: string, argv: readonly string[], timeout = 300_000): Promise<RunResult> {
   const script = 'r=$1; shift; mount -t proc proc "$r/proc" && exec chroot "$r" "$@"'
   return run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', root, ...ENV, ...argv], { timeout })
 }
