@@ -127,10 +127,10 @@ async function main(argv: string[]): Promise<void> {
   const i = argv.indexOf('--version')
   const version = i >= 0 ? argv[i + 1] : (JSON.parse(readFileSync(src('package.json'), 'utf8')) as { version: string }).version
   if (!version || !/^[0-9][A-Za-z0-9.+~-]*$/.test(version)) throw new Error(`not a Debian version: ${version}`)
-  // the same commit gives the same pages and dates (dpkg-deb also reads it)
+  // the same commit gives the same pages and dates (dpkg-deb also reads it); without git or a clone, today's
   if (!process.env.SOURCE_DATE_EPOCH) {
-    const commit = await run(['git', 'log', '-1', '--format=%ct'], { cwd: repo })
-    if (commit.code === 0 && commit.stdout.trim()) process.env.SOURCE_DATE_EPOCH = commit.stdout.trim()
+    const commit = await run(['git', 'log', '-1', '--format=%ct'], { cwd: repo }).catch(() => undefined)
+    if (commit?.code === 0 && commit.stdout.trim()) process.env.SOURCE_DATE_EPOCH = commit.stdout.trim()
   }
   console.log(`built ${relative(process.cwd(), await buildDeb(version))}`)
 }
