@@ -10,9 +10,10 @@ cd "$(dirname "$0")"
 
 # What `halo demo` needs beyond the package's Depends: its two nodes run MariaDB (by the mysql agent).
 DEMO_PACKAGES=(mariadb-server mariadb-client)
-# Services a cluster node must not start at boot: the cluster starts them (mariadb, mysql, mon), or they are
-# another cluster stack on the same node (heartbeat, pacemaker, corosync, and cluster-glue's logd).
-CLUSTER_OWNED=(heartbeat pacemaker corosync mariadb mysql mon logd)
+# Units a cluster node must not start at boot: the cluster starts them (MariaDB, also by its socket, and mon),
+# or they are another cluster stack on the same node (heartbeat, pacemaker, corosync, and cluster-glue's logd).
+CLUSTER_OWNED=(heartbeat.service pacemaker.service corosync.service mariadb.service mariadb.socket mysql.service
+  mon.service logd.service)
 OLD_MANIFEST=/var/lib/halo/install.manifest
 
 say() { printf 'halo install: %s\n' "$*"; }
@@ -26,7 +27,7 @@ haresources_services() {
   sed -e ':a' -e '/\\$/{N;s/\\\n/ /;ba' -e '}' -e 's/#.*//' /etc/ha.d/haresources | while read -r node rest; do
     for r in $rest; do
       name=${r%%::*}
-      if [ ! -e "/etc/ha.d/resource.d/$name" ] && [ -e "/etc/init.d/$name" ]; then echo "$name"; fi
+      if [ ! -e "/etc/ha.d/resource.d/$name" ] && [ -e "/etc/init.d/$name" ]; then echo "$name.service"; fi
     done
   done
 }
@@ -35,7 +36,7 @@ haresources_services() {
 enabled_at_boot() {
   local unit
   for unit in $(printf '%s\n' "${CLUSTER_OWNED[@]}" $(haresources_services) | sort -u); do
-    [ "$(systemctl is-enabled "$unit.service" 2>/dev/null)" = enabled ] && echo "$unit"
+    [ "$(systemctl is-enabled "$unit" 2>/dev/null)" = enabled ] && echo "$unit"
   done
   return 0
 }
@@ -110,7 +111,7 @@ deb=$PWD/dist/halo_${version}_all.deb
 # their packages enabled them at boot: that is undone with the rest of it (the tests' set-up masks theirs).
 if [ -f "$OLD_MANIFEST" ]; then
   for unit in $(enabled_at_boot); do
-    systemctl disable --quiet "$unit.service" 2>/dev/null && say "disabled $unit.service, which an earlier install.sh left enabled at boot"
+    systemctl disable --quiet "$unit" 2>/dev/null && say "disabled $unit, which an earlier install.sh left enabled at boot"
   done
 fi
 # what the admin had enabled stays so; what the packages installed now enable (mariadb, cluster-glue's logd) is undone
@@ -126,7 +127,7 @@ apt-get install -y -q --no-install-recommends "${recommends[@]}" "${DEMO_PACKAGE
 apt-get install -y -q --no-install-recommends --reinstall -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$deb"
 for unit in $(enabled_at_boot); do
   if [[ " ${enabled_before[*]} " != *" $unit "* ]]; then
-    systemctl disable --quiet "$unit.service" 2>/dev/null && say "disabled $unit.service at boot (just installed; the cluster starts what it needs)"
+    systemctl disable --quiet "$unit" 2>/dev/null && say "disabled $unit at boot (just installed; the cluster starts what it needs)"
   fi
 done
 [ $replace_v1 = 0 ] || /usr/lib/halo/v1-names replace
@@ -136,5 +137,5 @@ say "once /etc/ha.d is written: systemctl enable --now halo-heartbeat; try it al
 
 # What would start at boot beside halo: the cluster starts these itself, or they are another cluster stack.
 for unit in $(enabled_at_boot); do
-  say "warning: $unit.service is enabled at boot, outside the cluster; disable it with: systemctl disable $unit.service"
+  say "warning: $unit is enabled at boot, outside the cluster; disable it with: systemctl disable $unit"
 done

@@ -31,8 +31,9 @@ t.test('systemd accepts the units', { skip }, async (t) => {
 })
 
 t.test('nothing of another cluster stack, nor what the cluster starts, is enabled at boot', { skip }, async (t) => {
-  for (const unit of ['heartbeat', 'pacemaker', 'corosync', 'mariadb', 'mon', 'halo-heartbeat', 'halo-mon']) {
-    const r = await run(['systemctl', 'is-enabled', `${unit}.service`])
-    t.not(r.stdout.trim(), 'enabled', `${unit}.service is ${r.stdout.trim() || 'not installed'}`)
+  const units = ['heartbeat', 'pacemaker', 'corosync', 'mariadb', 'mon', 'halo-heartbeat', 'halo-mon'].map((u) => `${u}.service`)
+  for (const unit of [...units, 'mariadb.socket']) {
+    const r = await run(['systemctl', 'is-enabled', unit])
+    t.not(r.stdout.trim(), 'enabled', `${unit} is ${r.stdout.trim() || 'not installed'}`)
   }
 })
