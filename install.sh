@@ -1,43 +1,45 @@
 #!/usr/bin/env bash
 # halo installer for Debian 12, run as root from a clone of the repository. Safe to run again.
-#   ./install.sh               system packages, npm ci, build, install into the standard paths
-#   ./install.sh --replace-v1  also replace Heartbeat's scripts and commands other packages own (dpkg-divert)
-#   ./install.sh --uninstall   remove exactly what earlier runs installed (system packages stay)
+#   ./install.sh               build the package (npm ci, npm run deb), install it with apt, and MariaDB for `halo demo`
+#   ./install.sh --replace-v1  also put halo's programs in place of heartbeat's (/usr/lib/halo/v1-names replace)
+#   ./install.sh --uninstall   apt-get remove halo (its configuration stays; apt-get purge halo removes it too)
+# The tests' own packages (heartbeat, mon, pacemaker's tools...) are not installed here: `npm test` does that
+# (test/setup.sh). Nothing is enabled at boot; at the end this says which cluster services still are.
 set -euo pipefail
-shopt -s nullglob
 cd "$(dirname "$0")"
 
-LIB=/usr/lib/halo
-OCF_DIR=/usr/lib/ocf/resource.d/halo
-V1_DIR=/etc/ha.d/resource.d
-STATE=/var/lib/halo
-MANIFEST=$STATE/install.manifest
-
-# Debian packages halo runs on, and those its tests run against (the real programs it must match).
-PACKAGES=(
-  iproute2 iputils-arping e2fsprogs util-linux psmisc procps libxml2-utils
-  resource-agents pacemaker-cli-utils tcpdump kmod drbd-utils mon m4
-  mariadb-server mariadb-client heartbeat
-  openipmi ipmitool fence-agents cluster-glue nftables
-)
-# halo's own commands on PATH: "path:program".
-COMMANDS=(/usr/sbin/halo-heartbeat:halo-heartbeat /usr/sbin/halo-mon:halo-mon /usr/bin/halo:halo /usr/sbin/halo-drbd-peer-outdater:drbd-peer-outdater)
-UNIT_DIR=/usr/lib/systemd/system
-# The haresources names halo answers to: "v1-name:agent".
-V1_NAMES=(IPaddr:IPaddr IPaddr2:IPaddr Filesystem:Filesystem drbddisk:drbddisk mysqld:mysql appserver:appserver)
-# Extra OCF names: "name:agent" (resource-agents users know IPaddr2).
-OCF_ALIASES=(IPaddr2:IPaddr)
-# Where Heartbeat's commands are called from (recipes call /usr/lib/heartbeat/hb_standby): "path:program".
-LEGACY_COMMANDS=(
-  /usr/share/heartbeat/hb_standby:hb_standby /usr/lib/heartbeat/hb_standby:hb_standby
-  /usr/share/heartbeat/hb_takeover:hb_takeover /usr/lib/heartbeat/hb_takeover:hb_takeover
-  /usr/bin/cl_status:cl_status
-  # DRBD's fence-peer handler of Heartbeat clusters (dopd's); Debian's heartbeat package has it in libexec
-  /usr/lib/heartbeat/drbd-peer-outdater:drbd-peer-outdater /usr/libexec/heartbeat/drbd-peer-outdater:drbd-peer-outdater
-)
+# What `halo demo` needs beyond the package's Depends: its two nodes run MariaDB (by the mysql agent).
+DEMO_PACKAGES=(mariadb-server mariadb-client)
+# Units a cluster node must not start at boot: the cluster starts them (MariaDB, also by its socket, and mon),
+# or they are another cluster stack on the same node (heartbeat, pacemaker, corosync, and cluster-glue's logd).
+CLUSTER_OWNED=(heartbeat.service pacemaker.service corosync.service mariadb.service mariadb.socket mysql.service
+  mon.service logd.service)
+OLD_MANIFEST=/var/lib/halo/install.manifest
 
 say() { printf 'halo install: %s\n' "$*"; }
 die() { printf 'halo install: %s\n' "$*" >&2; exit 1; }
+
+# The services haresources starts by their init scripts (the application server's, often): names that are
+# no script of /etc/ha.d/resource.d (haresources' NAME::args, continued lines joined).
+haresources_services() {
+  local node rest r name
+  [ -r /etc/ha.d/haresources ] || return 0
+  sed -e ':a' -e '/\\$/{N;s/\\\n/ /;ba' -e '}' -e 's/#.*//' /etc/ha.d/haresources | while read -r node rest; do
+    for r in $rest; do
+      name=${r%%::*}
+      if [ ! -e "/etc/ha.d/resource.d/$name" ] && [ -e "/etc/init.d/$name" ]; then echo "$name.service"; fi
+    done
+  done
+}
+
+# the services of CLUSTER_OWNED, and those haresources starts, that start at boot
+enabled_at_boot() {
+  local unit
+  for unit in $(printf '%s\n' "${CLUSTER_OWNED[@]}" $(haresources_services) | sort -u); do
+    [ "$(systemctl is-enabled "$unit" 2>/dev/null)" = enabled ] && echo "$unit"
+  done
+  return 0
+}
 
 usage() {
   sed -n '2,5s/^# \{0,1\}//p' "$0"
@@ -53,157 +55,87 @@ for arg in "$@"; do
     *) usage >&2; die "unknown option: $arg" ;;
   esac
 done
-[ "$(id -u)" -eq 0 ] || die "run me as root (I install packages and write /usr/lib and /etc)"
-# Debian 12's own nodejs is 18; halo is built for Node.js 20 (NodeSource or the official tarball).
-[ $mode = uninstall ] || node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null ||
-  die "halo needs Node.js 20 or later on PATH (found: $(node --version 2>/dev/null || echo none))"
+[ "$(id -u)" -eq 0 ] || die "run me as root (I install packages)"
+export DEBIAN_FRONTEND=noninteractive
 
-record() { grep -qxF "$*" "$MANIFEST" 2>/dev/null || echo "$*" >>"$MANIFEST"; }
-
-# ---------------------------------------------------------------- uninstall
-uninstall() {
-  [ -f "$MANIFEST" ] || { say "nothing to remove (no $MANIFEST)"; return; }
-  tac "$MANIFEST" | while read -r kind path extra; do
+# An install.sh from before the package put links and files by hand and listed them: take them away
+# first, so that everything halo has is the package's.
+forget_manual_install() {
+  [ -f "$OLD_MANIFEST" ] || return 0
+  say "removing the files an earlier install.sh put in place (the package replaces them)"
+  tac "$OLD_MANIFEST" | while read -r kind path extra; do
     case $kind in
-      link) [ -L "$path" ] && rm -f "$path" ;;
+      link) if [ -L "$path" ]; then rm -f "$path"; fi ;;
       file) rm -f "$path" ;;
       divert)
-        [ -L "$path" ] && rm -f "$path"
+        if [ -L "$path" ]; then rm -f "$path"; fi
         dpkg-divert --quiet --local --rename --remove "$path" ;;
-      moved) [ -e "$extra" ] && [ ! -e "$path" ] && mv "$extra" "$path" ;;
+      moved) if [ -e "$extra" ] && [ ! -e "$path" ]; then mv "$extra" "$path"; fi ;;
       tree) rm -rf "$path" ;;
       dir) rmdir "$path" 2>/dev/null || true ;;
     esac
   done
-  rm -f "$MANIFEST"
-  rmdir "$STATE" 2>/dev/null || true
-  [ -d /run/systemd/system ] && systemctl daemon-reload
-  say "removed; system packages were left installed"
-}
-
-# ---------------------------------------------------------------- install
-install_packages() {
-  local missing=()
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  # ping nodes need a ping; any will do (inetutils-ping and iputils-ping exclude each other)
-  command -v ping >/dev/null || missing+=(iputils-ping)
-  [ ${#missing[@]} -eq 0 ] && { say "system packages present"; return; }
-  say "installing ${missing[*]}"
-  # Packages such as mariadb-server or mon would start their daemons on install; halo's tests run their
-  # own, so keep Debian from starting any while we install (only if the admin has no policy of their own).
-  local policy=/usr/sbin/policy-rc.d own_policy=0
-  if [ ! -e $policy ]; then
-    printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy && own_policy=1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}" || { [ $own_policy = 1 ] && rm -f $policy; exit 1; }
-  [ $own_policy = 1 ] && rm -f $policy
-  return 0
-}
-
-build() {
-  say "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
-  say "building"
-  npm run --silent build
-}
-
-mkdir_recorded() {
-  local d=$1 missing=()
-  while [ ! -d "$d" ]; do missing=("$d" "${missing[@]}"); d=$(dirname "$d"); done
-  for d in "${missing[@]}"; do mkdir -m 755 "$d" && record dir "$d"; done
-}
-
-# link NAME → TARGET unless something that is not ours is there
-link_ours() {
-  local path=$1 target=$2
-  if [ -L "$path" ] && [ "$(readlink "$path")" = "$target" ]; then record link "$path"; return 0; fi
-  if [ -e "$path" ] || [ -L "$path" ]; then return 1; fi
-  ln -s "$target" "$path" && record link "$path"
-}
-
-# Puts halo's program at a path Heartbeat's users know, unless a package or the admin has one there.
-install_legacy() {
-  local path=$1 target=$2 owner
-  link_ours "$path" "$target" && return
-  owner=$(dpkg-query -S "$path" 2>/dev/null | cut -d: -f1 || true)
-  if [ $replace_v1 = 0 ]; then
-    say "kept $path (${owner:-not from a package}); halo's is $target (--replace-v1 to replace)"
-    return
-  fi
-  if [ -n "$owner" ]; then
-    dpkg-divert --quiet --local --rename --divert "$path.distrib" --add "$path"
-    record divert "$path"
-    say "replaced $path of $owner (kept as $path.distrib)"
-  else
-    mv "$path" "$path.halo-orig"
-    record moved "$path" "$path.halo-orig"
-    say "replaced the admin's $path (kept as $path.halo-orig)"
-  fi
-  ln -s "$target" "$path"
-}
-
-# The units are halo's own files, replaced on every run; enabling them is the admin's decision.
-install_units() {
-  local unit
-  for unit in systemd/*.service; do
-    install -m 644 "$unit" "$UNIT_DIR/$(basename "$unit")"
-    record file "$UNIT_DIR/$(basename "$unit")"
-  done
-  [ -d /run/systemd/system ] && systemctl daemon-reload
-  return 0
-}
-
-install_files() {
-  mkdir -p "$STATE"
-  touch "$MANIFEST"
-  # /usr/lib/halo is halo's own: replaced whole on every run.
-  rm -rf "$LIB.new"
-  cp -a dist "$LIB.new"
-  # the shipped example is also what `halo demo` runs
-  cp -a examples README.md "$LIB.new/"
-  rm -rf "$LIB"
-  mv "$LIB.new" "$LIB"
-  record tree "$LIB"
-
-  mkdir_recorded "$OCF_DIR"
-  local agent pair
-  for agent in "$LIB"/agents/*; do
-    link_ours "$OCF_DIR/$(basename "$agent")" "$agent" || say "kept $OCF_DIR/$(basename "$agent") (not halo's)"
-  done
-  for pair in "${OCF_ALIASES[@]}"; do
-    [ -e "$LIB/agents/${pair#*:}" ] || continue
-    link_ours "$OCF_DIR/${pair%%:*}" "$LIB/agents/${pair#*:}" || say "kept $OCF_DIR/${pair%%:*} (not halo's)"
-  done
-
-  mkdir_recorded "$V1_DIR"
-  for pair in "${V1_NAMES[@]}"; do
-    [ -e "$LIB/agents/${pair#*:}" ] || continue
-    install_legacy "$V1_DIR/${pair%%:*}" "$LIB/agents/${pair#*:}"
-  done
-  for pair in "${COMMANDS[@]}"; do
-    [ -e "$LIB/bin/${pair#*:}" ] || continue
-    link_ours "${pair%%:*}" "$LIB/bin/${pair#*:}" || say "kept ${pair%%:*} (not halo's)"
-  done
-  install_units
-  # the example's haresources runs halo-mon as the group's last resource, by this name
-  install_legacy "$V1_DIR/halo-mon" "$LIB/examples/mysql-appserver-cluster/halo-mon"
-  for pair in "${LEGACY_COMMANDS[@]}"; do
-    [ -e "$LIB/bin/${pair#*:}" ] || continue
-    mkdir_recorded "$(dirname "${pair%%:*}")"
-    install_legacy "${pair%%:*}" "$LIB/bin/${pair#*:}"
-  done
+  rm -f "$OLD_MANIFEST"
 }
 
 if [ $mode = uninstall ]; then
-  uninstall
+  forget_manual_install
+  if dpkg-query -W -f='${Status}' halo 2>/dev/null | grep -q 'ok installed'; then
+    apt-get remove -y -q halo
+  fi
+  say "removed; its configuration stays until: apt-get purge halo"
   exit 0
 fi
-install_packages
-build
-install_files
-say "done: agents in $OCF_DIR (ocf:halo:*), haresources names in $V1_DIR"
+
+# Debian 12's own nodejs is 18; halo is built for Node.js 20 (NodeSource or the official tarball).
+node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null ||
+  die "halo needs Node.js 20 or later on PATH (found: $(node --version 2>/dev/null || echo none))"
+
+# The packages' services must not start while they are installed (MariaDB's would run outside the cluster):
+# Debian's policy-rc.d says no to every start, unless the admin has a policy of their own.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+trap '[ $own_policy = 0 ] || rm -f $policy' EXIT
+if [ ! -e $policy ]; then
+  printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy && own_policy=1
+fi
+
+say "npm ci"
+npm ci --no-audit --no-fund --loglevel=error
+say "building the package"
+npm run --silent deb
+version=$(node -p 'require("./package.json").version')
+deb=$PWD/dist/halo_${version}_all.deb
+
+# An install.sh from before the package installed heartbeat, pacemaker's tools, corosync, mon and MariaDB, and
+# their packages enabled them at boot: that is undone with the rest of it (the tests' set-up masks theirs).
+if [ -f "$OLD_MANIFEST" ]; then
+  for unit in $(enabled_at_boot); do
+    systemctl disable --quiet "$unit" 2>/dev/null && say "disabled $unit, which an earlier install.sh left enabled at boot"
+  done
+fi
+# what the admin had enabled stays so; what the packages installed now enable (mariadb, cluster-glue's logd) is undone
+read -ra enabled_before <<<"$(enabled_at_boot | tr '\n' ' ')"
+
+forget_manual_install
+# halo's Recommends too (logrotate, drbd-utils), but not theirs: a cluster node gets only what it runs
+read -ra recommends <<<"$(dpkg-deb -f "$deb" Recommends | tr -d ',')"
+say "apt-get install ${recommends[*]} ${DEMO_PACKAGES[*]}, then $deb"
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${recommends[@]}" "${DEMO_PACKAGES[@]}"
+# --reinstall: a rebuilt package of the same version replaces the installed one; the admin's conffiles stay
+apt-get install -y -q --no-install-recommends --reinstall -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$deb"
+for unit in $(enabled_at_boot); do
+  if [[ " ${enabled_before[*]} " != *" $unit "* ]]; then
+    systemctl disable --quiet "$unit" 2>/dev/null && say "disabled $unit at boot (just installed; the cluster starts what it needs)"
+  fi
+done
+[ $replace_v1 = 0 ] || /usr/lib/halo/v1-names replace
+
+say "done: halo $version; agents in /usr/lib/ocf/resource.d/halo (ocf:halo:*), haresources names in /etc/ha.d/resource.d"
 say "once /etc/ha.d is written: systemctl enable --now halo-heartbeat; try it all first with: halo demo"
+
+# What would start at boot beside halo: the cluster starts these itself, or they are another cluster stack.
+for unit in $(enabled_at_boot); do
+  say "warning: $unit is enabled at boot, outside the cluster; disable it with: systemctl disable $unit"
+done
