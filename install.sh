@@ -118,7 +118,7 @@ fi
 read -ra enabled_before <<<"$(enabled_at_boot | tr '\n' ' ')"
 
 forget_manual_install
-# halo's Recommends too (logrotate, drbd-utils), but not theirs: a cluster node gets only what it runs
+# halo's Recommends too (logrotate, drbd-utils, nftables), but not theirs: a cluster node gets only what it runs
 read -ra recommends <<<"$(dpkg-deb -f "$deb" Recommends | tr -d ',')"
 say "apt-get install ${recommends[*]} ${DEMO_PACKAGES[*]}, then $deb"
 apt-get update -q
