@@ -91,14 +91,7 @@ fi
 node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null ||
   die "halo needs Node.js 20 or later on PATH (found: $(node --version 2>/dev/null || echo none))"
 
-# The packages' services must not start while they are installed (MariaDB's would run outside the cluster):
-# Debian's policy-rc.d says no to every start, unless the admin has a policy of their own.
-policy=/usr/sbin/policy-rc.d
-own_policy=0
-trap '[ $own_policy = 0 ] || rm -f $policy' EXIT
-if [ ! -e $policy ]; then
-  printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy && own_policy=1
-fi
+. pkg/no-starts.sh
 
 say "npm ci"
 npm ci --no-audit --no-fund --loglevel=error

@@ -5,8 +5,8 @@
  * The trap section (`host user password`) says whom mon takes traps from; halo-mon opens no trap port,
  * so it takes no trap from anyone and only checks those lines.
  */
-import { readFileSync } from 'node:fs'
-import { ConfigError, errorMessage } from '../lib/errors.ts'
+import { configLines, readConfigFile } from '../lib/config/lines.ts'
+import { ConfigError } from '../lib/errors.ts'
 
 export interface CommandRule {
   allow: Set<string>
@@ -54,31 +54,29 @@ test: AUTH_ANY
 
 /** Reads auth.cf; an unreadable file or a command line without `:` is a ConfigError, as mon stops there. */
 export function readAuthCf(path: string, warn: (text: string) => void): AuthRules {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (e) {
-    throw new ConfigError(path, 0, `cannot read it (${errorMessage(e)}): create it (Debian's mon ships one) or name another with authfile in mon.cf or -A`)
-  }
-  return { file: path, commands: parseAuthCf(text, path, warn) }
+  return { file: path, commands: parseAuthCf(readConfigFile(path), path, warn) }
 }
 
 export function parseAuthCf(text: string, file: string, warn: (text: string) => void): Map<string, CommandRule> {
   const commands = new Map<string, CommandRule>()
   let section: 'command' | 'trap' = 'command'
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim()
-    const at = `${file}:${i + 1}`
-    if (line === '' || line.startsWith('#')) return
-    if (/^command\s+section/.test(line)) return void (section = 'command')
-    if (/^trap\s+section/.test(line)) return void (section = 'trap')
+  for (const { no, text: line } of configLines(text, 'line')) {
+    const at = `${file}:${no}`
+    if (/^command\s+section/.test(line)) {
+      section = 'command'
+      continue
+    }
+    if (/^trap\s+section/.test(line)) {
+      section = 'trap'
+      continue
+    }
     if (section === 'trap') {
       if (!/^\S+\s+\S+\s+\S+$/.test(line)) warn(`${at}: a trap line is 'host user password': mon skips this one`)
       else warn(`${at}: halo-mon receives no traps (it opens no trap port), so this trap entry lets nothing in`)
-      return
+      continue
     }
     const colon = /^(.*?)\s*:\s*(.*)$/.exec(line)
-    if (!colon) throw new ConfigError(file, i + 1, `'${line}' is not 'command: who,…': write e.g. 'disable: AUTH_ANY' or 'list: all'`)
+    if (!colon) throw new ConfigError(file, no, `'${line}' is not 'command: who,…': write e.g. 'disable: AUTH_ANY' or 'list: all'`)
     const cmd = colon[1].toLowerCase()
     if (!monCommands.has(cmd)) warn(`${at}: '${colon[1]}' is no mon command, this line allows nothing`)
     const rule = commands.get(cmd) ?? { allow: new Set(), deny: new Set() }
@@ -87,7 +85,7 @@ export function parseAuthCf(text: string, file: string, warn: (text: string) => 
       if (who.startsWith('!')) rule.deny.add(who.slice(1))
       else rule.allow.add(who)
     }
-  })
+  }
   return commands
 }
 

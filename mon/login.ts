@@ -11,6 +11,7 @@
  * goes to perl on its stdin only: never in an argv, an environment or a log line.
  */
 import { readFileSync } from 'node:fs'
+import { configLines } from '../lib/config/lines.ts'
 import { errorMessage } from '../lib/errors.ts'
 import { run } from '../lib/exec.ts'
 import type { Logger } from '../lib/log.ts'
@@ -75,9 +76,8 @@ function userfileHash(path: string, user: string, log: Logger): string | undefin
     return undefined
   }
   let hash: string | undefined
-  for (const line of text.split('\n')) {
-    if (/^\s*(#|$)/.test(line)) continue
-    const m = /^\s*(.*?)\s*:\s*(.*?)\s*$/.exec(line)
+  for (const { text: line } of configLines(text, 'line')) {
+    const m = /^(.*?)\s*:\s*(.*)$/.exec(line)
     if (m?.[1] === user) hash = m[2]
   }
   return hash

@@ -31,13 +31,7 @@ fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
-  # their daemons must not start while installed: Debian's policy-rc.d says no, unless the admin has one
-  policy=/usr/sbin/policy-rc.d
-  own_policy=0
-  trap '[ $own_policy = 0 ] || rm -f $policy' EXIT
-  if [ ! -e $policy ]; then
-    printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy && own_policy=1
-  fi
+  . pkg/no-starts.sh
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,9 +1,9 @@
 /**
- * What ha.cf, haresources and authkeys share: numbered lines, comments, booleans.
- * The three files treat `#` differently (measured on Heartbeat 3.0.6), so the caller says which rule:
+ * What ha.cf, haresources and authkeys (and mon's auth.cf and userfile) share: numbered lines, comments,
+ * booleans. The three Heartbeat files treat `#` differently (measured on Heartbeat 3.0.6), so the caller says which rule:
  *   ha.cf:        `#` anywhere starts a comment (`bcast eth0#x` is `bcast eth0`)
  *   haresources:  `#` starts a comment at the start of a word (`nodea#x` is a node name)
- *   authkeys:     only a line whose first non-blank is `#` is a comment (`k#x` is a key)
+ *   authkeys:     only a line whose first non-blank is `#` is a comment (`k#x` is a key); mon's files too
  */
 import { readFileSync } from 'node:fs'
 import { ConfigError, errorMessage } from '../errors.ts'
