@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { ConfigError } from '../lib/errors.ts'
 import { run, type RunResult } from '../lib/exec.ts'
 import { findExecutable } from '../lib/which.ts'
-import type { Stonith } from '../lib/config/hacf.ts'
+import type { Stonith } from './config/hacf.ts'
 import type { FenceAgentLine } from './fence-cf.ts'
 
 /** How long one fence command may take before it counts as failed. */

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from '../lib/log.ts'
-import type { Stonith } from '../lib/config/hacf.ts'
+import type { Stonith } from './config/hacf.ts'
 import type { FenceCf } from './fence-cf.ts'
 import { FenceAgent, type FenceDevice, StonithPlugin } from './fence-devices.ts'
 

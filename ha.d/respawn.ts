@@ -16,7 +16,7 @@
  */
 import { accessSync, constants } from 'node:fs'
 import { basename } from 'node:path'
-import type { ClientChild, HaCf } from '../lib/config/hacf.ts'
+import type { ClientChild, HaCf } from './config/hacf.ts'
 import { childProcess } from '../lib/exec.ts'
 import type { Logger } from '../lib/log.ts'
 import { type Account, account } from '../lib/users.ts'

@@ -4,9 +4,9 @@
  */
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { type AuthKeys, readAuthKeys } from '../lib/config/authkeys.ts'
-import { readHaCf, type HaCf } from '../lib/config/hacf.ts'
-import { readHaresources } from '../lib/config/haresources.ts'
+import { type AuthKeys, readAuthKeys } from './config/authkeys.ts'
+import { readHaCf, type HaCf } from './config/hacf.ts'
+import { readHaresources } from './config/haresources.ts'
 import { ConfigError } from '../lib/errors.ts'
 import type { LogSinks } from '../lib/log.ts'
 import type { EngineConfig } from './engine.ts'
@@ -76,7 +76,7 @@ export function crcWarnings(file: string, auth: AuthKeys): string[] {
 
 /**
  * What resource scripts, rc.d hooks and respawned clients get, as from Heartbeat: the engine's environment,
- * this node, and each recorded ha.cf parameter as HA_<name> (lib/config/hacf.ts: Heartbeat's own list, so
+ * this node, and each recorded ha.cf parameter as HA_<name> (ha.d/config/hacf.ts: Heartbeat's own list, so
  * never stonith_host's password, respawn or apiauth lines).
  */
 export function scriptEnvironment(s: Pick<Settings, 'config' | 'logSinks'>, confDir: string, from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {

@@ -4,7 +4,7 @@
  * awaited: an alert that hangs (hb_standby on a FIFO nobody reads) must not stop the checks.
  */
 import { spawnDetached } from '../lib/exec.ts'
-import type { Service } from '../lib/config/moncf.ts'
+import type { Service } from './config/moncf.ts'
 import type { AlertKind, ServiceState } from './state.ts'
 import type { Settings } from './types.ts'
 

@@ -5,13 +5,13 @@
  * protocol (./server.ts) reads and steers it through the methods below.
  */
 import { hostname } from 'node:os'
-import type { Service } from '../lib/config/moncf.ts'
+import type { Service } from './config/moncf.ts'
 import { errorMessage } from '../lib/errors.ts'
 import type { Logger } from '../lib/log.ts'
 import { epoch, historyWord, monEnv, startAlert } from './alert.ts'
 import { runMonitor } from './monitor.ts'
 import { findExecutable } from '../lib/which.ts'
-import { inPeriod } from '../lib/config/period.ts'
+import { inPeriod } from './config/period.ts'
 import { loadState, saveState } from './savedstate.ts'
 import { countdown, countdownEnds, firstCheck, type Tick, tickAt } from './cadence.ts'
 import { type AlertKind, type AlertRequest, alertsOf, doAlert, newState, recordResult, type Rules, type ServiceState, STAT_FAIL, summaryOf } from './state.ts'

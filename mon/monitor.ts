@@ -5,7 +5,7 @@
  * monitor has a time limit: a hung check is a failure, not a service that silently stops being watched.
  */
 import { findExecutable } from '../lib/which.ts'
-import type { MonitorCommand } from '../lib/config/moncf.ts'
+import type { MonitorCommand } from './config/moncf.ts'
 import { HaloError } from '../lib/errors.ts'
 import { run } from '../lib/exec.ts'
 import { tcpMonitor } from './tcpmon.ts'

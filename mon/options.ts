@@ -6,7 +6,7 @@
  */
 import { UsageError } from '../lib/errors.ts'
 import { monCfTime, parseDuration } from '../lib/time.ts'
-import type { Overrides } from './config.ts'
+import type { Overrides } from './config/load.ts'
 
 export interface Flags {
   config?: string

@@ -4,8 +4,8 @@
  * after the throttling rules of each period (do_alert). Pure: the caller passes the time and a function
  * that actually calls an alert, so the rules are tested without processes or clocks.
  */
-import type { Alert, AlertPeriod, ExitRange, Service } from '../lib/config/moncf.ts'
-import { inPeriod } from '../lib/config/period.ts'
+import type { Alert, AlertPeriod, ExitRange, Service } from './config/moncf.ts'
+import { inPeriod } from './config/period.ts'
 
 export const STAT_FAIL = 0
 export const STAT_OK = 1

@@ -1,9 +1,9 @@
 /**
- * The configuration halo-mon runs: mon.cf as lib/config/moncf.ts reads it, with the globals resolved
+ * The configuration halo-mon runs: mon.cf as mon/config/moncf.ts reads it, with the globals resolved
  * (mon's defaults, then mon.cf, then the command line, as mon orders them).
  */
-import type { MonCf } from '../lib/config/moncf.ts'
-import type { Period } from '../lib/config/period.ts'
+import type { MonCf } from './config/moncf.ts'
+import type { Period } from './config/period.ts'
 import type { AuthRules } from './authcf.ts'
 import type { LoginSettings } from './login.ts'
 

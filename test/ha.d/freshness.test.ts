@@ -3,7 +3,7 @@ import t from 'tap'
 import { FRESH_S, Outbox, PeerClock, SeqTrack } from '../../ha.d/sequence.ts'
 import { guardRules } from '../../ha.d/media-guard.ts'
 import { crcWarnings } from '../../ha.d/settings.ts'
-import { parseAuthKeys } from '../../lib/config/authkeys.ts'
+import { parseAuthKeys } from '../../ha.d/config/authkeys.ts'
 
 t.test('the peer clock: a copy held back is stale, a fresh stamp is not', async (t) => {
   const clock = new PeerClock()

@@ -1,6 +1,6 @@
 /** mon's throttling rules (do_alert), on the pure state machine: times are given, alerts only counted. */
 import t from 'tap'
-import { parseMonCf } from '../../lib/config/moncf.ts'
+import { parseMonCf } from '../../mon/config/moncf.ts'
 import { type AlertRequest, doAlert, newState, recordResult, type Rules } from '../../mon/state.ts'
 
 const FAIL = '127.0.0.1\n\n127.0.0.1 could not connect: Connection refused\n'

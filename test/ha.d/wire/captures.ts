@@ -4,7 +4,7 @@
  * clone alone runs the wire tests.
  */
 import { readFileSync } from 'node:fs'
-import type { AuthKey, AuthKeys } from '../../../lib/config/authkeys.ts'
+import type { AuthKey, AuthKeys } from '../../../ha.d/config/authkeys.ts'
 import { readPcap, type UdpPacket } from '../../harness/pcap.ts'
 
 const FIXTURES = new URL('../../fixtures/heartbeat-wire/', import.meta.url)

@@ -7,11 +7,11 @@
  * Errors are ConfigErrors at file:line, mostly where mon also stops; halo is stricter only where mon reads
  * nonsense silently (an unclosed quote in a monitor line, a bad value for a number).
  */
-import { ConfigError } from '../errors.ts'
+import { ConfigError } from '../../lib/errors.ts'
 import { type MonCfLine, type MonCfWarning, type ReadOptions, readMonCfLines, monCfLines } from './moncf-read.ts'
 import { type Fail, type Warn, type Inherited, type LineReader, type Service, depBehavior, serviceReader, unackSummary } from './moncf-service.ts'
 import { type Period, parsePeriod } from './period.ts'
-import { monCfTime, parseDuration } from '../time.ts'
+import { monCfTime, parseDuration } from '../../lib/time.ts'
 
 export type { MonCfWarning, ReadOptions } from './moncf-read.ts'
 export type * from './moncf-service.ts'

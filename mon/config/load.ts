@@ -1,16 +1,16 @@
 /**
- * mon.cf → what halo-mon runs: the file read by lib/config/moncf.ts, then the globals resolved the way
+ * mon.cf → what halo-mon runs: the file read by mon/config/moncf.ts, then the globals resolved the way
  * mon resolves them (its built-in defaults, overridden by mon.cf, overridden by the command line; relative
  * script directories under basedir). Warnings (lines mon would drop silently, what halo does not do) are
  * handed to `warn` as `file:line: text`.
  */
 import { existsSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
-import { clientPatterns, readMonCf } from '../lib/config/moncf.ts'
-import { ConfigError } from '../lib/errors.ts'
-import { type AuthRules, DEFAULT_AUTH_CF, parseAuthCf, readAuthCf } from './authcf.ts'
-import { pamAvailable } from './login.ts'
-import type { MonConfig, Settings } from './types.ts'
+import { clientPatterns, readMonCf } from './moncf.ts'
+import { ConfigError } from '../../lib/errors.ts'
+import { type AuthRules, DEFAULT_AUTH_CF, parseAuthCf, readAuthCf } from '../authcf.ts'
+import { pamAvailable } from '../login.ts'
+import type { MonConfig, Settings } from '../types.ts'
 
 /** What the command line sets; these win over mon.cf. */
 export interface Overrides {

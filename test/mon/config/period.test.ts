@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import t from 'tap'
-import { inPeriod, parsePeriod } from '../../../lib/config/period.ts'
+import { inPeriod, parsePeriod } from '../../../mon/config/period.ts'
 
 // Time::Period reads local time; both sides run in one zone with summer time
 process.env.TZ = 'Europe/Berlin'

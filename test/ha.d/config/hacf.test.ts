@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ConfigError } from '../../../lib/errors.ts'
-import { parseHaCf, type HaCf, type HaCfOptions } from '../../../lib/config/hacf.ts'
+import { parseHaCf, type HaCf, type HaCfOptions } from '../../../ha.d/config/hacf.ts'
 
 const opts = { uname: 'NodeA' }
 const base = 'node nodea nodeb\nbcast hb0\n'

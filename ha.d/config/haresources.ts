@@ -6,8 +6,8 @@
  * first resource, as the daemon names it.
  */
 import { join } from 'node:path'
-import { ConfigError } from '../errors.ts'
-import { configLines, readConfigFile } from './lines.ts'
+import { ConfigError } from '../../lib/errors.ts'
+import { configLines, readConfigFile } from '../../lib/config/lines.ts'
 
 export interface Resource {
   script: string

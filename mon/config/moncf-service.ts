@@ -5,8 +5,8 @@
  * the program is the first word; its arguments are split like Perl's quotewords (blanks separate,
  * '…' and "…" group, a backslash escapes the next character; nothing is expanded).
  */
-import { monCfTime, parseDuration } from '../time.ts'
-import { splitWords } from '../words.ts'
+import { monCfTime, parseDuration } from '../../lib/time.ts'
+import { splitWords } from '../../lib/words.ts'
 import type { MonCfLine } from './moncf-read.ts'
 import { type Period, parsePeriod } from './period.ts'
 

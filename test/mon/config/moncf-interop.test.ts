@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { readMonCf } from '../../../lib/config/moncf.ts'
+import { readMonCf } from '../../../mon/config/moncf.ts'
 
 const mon = '/usr/sbin/mon'
 const dir = mkdtempSync(join(tmpdir(), 'moncf-interop-'))

@@ -5,8 +5,8 @@
  * The types are the ones the wire code signs with.
  */
 import { statSync } from 'node:fs'
-import { ConfigError } from '../errors.ts'
-import { configLines, readConfigFile } from './lines.ts'
+import { ConfigError } from '../../lib/errors.ts'
+import { configLines, readConfigFile } from '../../lib/config/lines.ts'
 
 export type AuthMethod = 'crc' | 'md5' | 'sha1'
 /** One line of authkeys; `key` is '' for crc. */

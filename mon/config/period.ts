@@ -9,7 +9,7 @@
  * a name must be letters only. Time::Period also checks a later sub-period only when the time is
  * not in an earlier one, so mon takes `wd {Mon}, hr {99}` on Mondays only; halo always rejects it.
  */
-import { ConfigError } from '../errors.ts'
+import { ConfigError } from '../../lib/errors.ts'
 
 export type Scale = 'yr' | 'mo' | 'wk' | 'yd' | 'md' | 'wd' | 'hr' | 'min' | 'sec'
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseHaresources, parseResource, scriptCandidates } from '../../../lib/config/haresources.ts'
+import { parseHaresources, parseResource, scriptCandidates } from '../../../ha.d/config/haresources.ts'
 
 const nodes = ['nodea', 'nodeb']
 const parse = (text: string) => parseHaresources(text, '/etc/ha.d/haresources', nodes)

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { checkAuthKeysMode, parseAuthKeys, readAuthKeys } from '../../../lib/config/authkeys.ts'
+import { checkAuthKeysMode, parseAuthKeys, readAuthKeys } from '../../../ha.d/config/authkeys.ts'
 
 const file = '/etc/ha.d/authkeys'
 const parse = (text: string) => parseAuthKeys(text, file)

@@ -1,6 +1,6 @@
 /**
  * /etc/ha.d/ha.cf, read exactly as Heartbeat 3.0.6 reads it with crm off (v1 mode), into typed config.
- * Every rule here was checked against the real daemon: see test/lib/config/hacf.test.ts.
+ * Every rule here was checked against the real daemon: see test/ha.d/config/hacf.test.ts.
  * Values split on blanks and commas, each one applied as if on its own line (`node a,b` = two nodes; a
  * repeated directive: the last value wins); the whole-line directives take the rest of the line.
  * Alongside the typed values, `parameters` keeps each value as the daemon holds it: the text as written,
@@ -11,10 +11,10 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
-import { ConfigError } from '../errors.ts'
-import { haCfTime, parseDuration } from '../time.ts'
+import { ConfigError } from '../../lib/errors.ts'
+import { haCfTime, parseDuration } from '../../lib/time.ts'
 import { parseMcast, parseUcast, unsupportedMedia, type Medium } from './hacf-media.ts'
-import { configLines, parseBoolean, readConfigFile } from './lines.ts'
+import { configLines, parseBoolean, readConfigFile } from '../../lib/config/lines.ts'
 
 export type { Medium } from './hacf-media.ts'
 

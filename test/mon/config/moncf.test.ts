@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import t, { type Test } from 'tap'
-import { parseMonCf, readMonCf } from '../../../lib/config/moncf.ts'
+import { parseMonCf, readMonCf } from '../../../mon/config/moncf.ts'
 
 const F = '/etc/mon/mon.cf'
 const parse = (lines: string[]) => parseMonCf(lines.join('\n') + '\n', F)

@@ -6,9 +6,9 @@
  * A file named *.m4 (or any file when asked, like mon -M) is run through m4 first; m4 -s marks where
  * each output line came from, so errors name the admin's own file and line, even in an included file.
  */
-import { ConfigError } from '../errors.ts'
-import { run } from '../exec.ts'
-import { readConfigFile } from './lines.ts'
+import { ConfigError } from '../../lib/errors.ts'
+import { run } from '../../lib/exec.ts'
+import { readConfigFile } from '../../lib/config/lines.ts'
 
 export interface MonCfLine {
   /** trimmed, continuations joined; '' for a blank line */
