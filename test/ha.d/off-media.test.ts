@@ -20,15 +20,21 @@ async function refused(ns: string): Promise<number> {
   return [...out.matchAll(/counter packets (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0)
 }
 
-t.test('a genuine status through a non-heartbeat interface changes nothing, forged source or not', async (t) => {
-  const [a, b] = await cluster(t)
+/** A third host on a new link to nodea's eth1, with a route to nodea's heartbeat address through it. */
+async function stranger(t: Parameters<typeof netns>[0], a: { netns: string; address: string }): Promise<string> {
   const third = await netns(t)
   await veth(a.netns, third, 'eth1')
   await runOk(['ip', '-n', a.netns, 'addr', 'add', '10.253.0.1/24', 'dev', 'eth1'])
   await runOk(['ip', '-n', third, 'addr', 'add', '10.253.0.3/24', 'dev', 'eth1'])
-  // nodeb's address too, for the forged source, and nodea's heartbeat network through eth1
-  await runOk(['ip', '-n', third, 'addr', 'add', `${b.address}/32`, 'dev', 'eth1'])
   await runOk(['ip', '-n', third, 'route', 'add', `${a.address}/32`, 'via', '10.253.0.1', 'dev', 'eth1'])
+  return third
+}
+
+t.test('a genuine status through a non-heartbeat interface changes nothing, forged source or not', async (t) => {
+  const [a, b] = await cluster(t)
+  const third = await stranger(t, a)
+  // nodeb's address too, for the forged source
+  await runOk(['ip', '-n', third, 'addr', 'add', `${b.address}/32`, 'dev', 'eth1'])
   await Promise.all([a.boot(), b.boot()])
   await settled(a, 'local')
   await settled(b, 'local')
@@ -64,11 +70,7 @@ t.test('without the kernel guard, the source check alone still refuses a strange
   // the guard's table gone (nftables missing, or flushed by a firewall script): a datagram from an address
   // of no medium reaches the engine, which counts it and drops it
   const [a, b] = await cluster(t)
-  const third = await netns(t)
-  await veth(a.netns, third, 'eth1')
-  await runOk(['ip', '-n', a.netns, 'addr', 'add', '10.253.0.1/24', 'dev', 'eth1'])
-  await runOk(['ip', '-n', third, 'addr', 'add', '10.253.0.3/24', 'dev', 'eth1'])
-  await runOk(['ip', '-n', third, 'route', 'add', `${a.address}/32`, 'via', '10.253.0.1', 'dev', 'eth1'])
+  const third = await stranger(t, a)
   const cap = await capture(t, b.netns, 'eth0', ['udp', 'port', '694'])
   await Promise.all([a.boot(), b.boot()])
   await settled(a, 'local')
