@@ -18,15 +18,13 @@ import type { Fencing } from './fencing.ts'
 import { openFifo, readFifo } from './fifo.ts'
 import { Hooks } from './hooks.ts'
 import { loadOrCreateUuid, nextGeneration } from './identity.ts'
-import type { Medium } from './media.ts'
 import { Membership } from './membership.ts'
 import { Negotiation } from './negotiation.ts'
 import { Outdater } from './outdate.ts'
-import { type PingNodeConfig, PingNodes } from './ping.ts'
-import { type Resource, ResourceManager, type ResourceManagerOptions } from './resources.ts'
-import { Respawn, type RespawnConfig } from './respawn.ts'
-import { crcWarnings, restartNeeded } from './settings.ts'
-import type { AuthKeys } from './wire/auth.ts'
+import { PingNodes } from './ping.ts'
+import { ResourceManager, type ResourceManagerOptions } from './resources.ts'
+import { Respawn } from './respawn.ts'
+import { crcWarnings, type EngineConfig, restartNeeded } from './settings.ts'
 import { Message } from './wire/message.ts'
 
 export const VERSION = '3.0.6 (halo 0.1.0)'
@@ -38,27 +36,6 @@ const REQNODES_RETRY_MS = 1000
 const SEND_FLUSH_MS = 1000
 
 const RESOURCE_SETS: readonly unknown[] = ['all', 'local', 'foreign'] satisfies ResourceSet[]
-
-/** What the engine needs of ha.cf, haresources and authkeys (times in ms). */
-export interface EngineConfig {
-  node: string
-  nodes: readonly string[]
-  keepalive: number
-  deadtime: number
-  warntime: number
-  initdead: number
-  deadping: number
-  media: readonly Medium[]
-  pingNodes: readonly PingNodeConfig[]
-  autoFailback: 'on' | 'off' | 'legacy'
-  groups: readonly { owner: string; resources: readonly Resource[] }[]
-  auth: AuthKeys
-  /** every ha.cf directive as written, for HA_<name> and `cl_status hbparameter` */
-  parameters: Record<string, string>
-  hopfudge: number
-  /** respawn and failfast lines */
-  respawn: RespawnConfig
-}
 
 export interface EngineOptions {
   stateDir: string

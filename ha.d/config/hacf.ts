@@ -13,10 +13,8 @@ import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 import { ConfigError } from '../../lib/errors.ts'
 import { haCfTime, parseDuration } from '../../lib/time.ts'
-import { parseMcast, parseUcast, unsupportedMedia, type Medium } from './hacf-media.ts'
+import { type MediaLine, parseMcast, parseUcast, unsupportedMedia } from './hacf-media.ts'
 import { configLines, parseBoolean, readConfigFile } from '../../lib/config/lines.ts'
-
-export type { Medium } from './hacf-media.ts'
 
 export type AutoFailback = 'on' | 'off' | 'legacy'
 
@@ -77,7 +75,7 @@ export interface HaCf {
   udpport: number
   baud: number
   nodes: string[]
-  media: Medium[]
+  media: MediaLine[]
   pingNodes: PingNode[]
   autoFailback: AutoFailback
   hopfudge: number
@@ -150,7 +148,7 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
   const set = new Map<string, number>() // directive → line it was last written on
   const time: Partial<Record<TimeName, number>> = {}
   const cf = {
-    file, nodes: [] as string[], media: [] as Medium[], pingNodes: [] as PingNode[], respawn: [] as ClientChild[],
+    file, nodes: [] as string[], media: [] as MediaLine[], pingNodes: [] as PingNode[], respawn: [] as ClientChild[],
     apiauth: [] as ApiAuth[], stonith: [] as Stonith[], env: new Map<string, string>(), warnings: [] as Warning[],
   }
   let udpport = 694
