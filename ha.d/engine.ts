@@ -98,7 +98,7 @@ export class Engine {
     // halo runs the two-node clusters of haresources; a third node would need quorum, which v1 lacks
     this.peer = peers[0] ?? ''
     const log = opts.log
-    this.membership = new Membership({ self: cfg.node, nodes: cfg.nodes, links: cfg.media.map((m) => m.iface), deadtime: cfg.deadtime, warntime: cfg.warntime, initdead: cfg.initdead, log })
+    this.membership = new Membership({ self: cfg.node, nodes: cfg.nodes, links: cfg.media.map((m) => m.iface), warntime: cfg.warntime, initdead: cfg.initdead, log })
     this.rm = new ResourceManager({ log, scriptDirs: opts.scriptDirs, env: opts.scriptEnv, ...opts.stopFailure })
     this.pings = new PingNodes(cfg.pingNodes, { interval: cfg.keepalive, deadping: cfg.deadping, log })
     this.pings.on('change', () => this.pingsChanged())
