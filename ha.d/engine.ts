@@ -18,15 +18,13 @@ import type { Fencing } from './fencing.ts'
 import { openFifo, readFifo } from './fifo.ts'
 import { Hooks } from './hooks.ts'
 import { loadOrCreateUuid, nextGeneration } from './identity.ts'
-import type { Medium } from './media.ts'
 import { Membership } from './membership.ts'
 import { Negotiation } from './negotiation.ts'
 import { Outdater } from './outdate.ts'
-import { type PingNodeConfig, PingNodes } from './ping.ts'
-import { type Resource, ResourceManager, type ResourceManagerOptions } from './resources.ts'
-import { Respawn, type RespawnConfig } from './respawn.ts'
-import { crcWarnings, restartNeeded } from './settings.ts'
-import type { AuthKeys } from './wire/auth.ts'
+import { PingNodes } from './ping.ts'
+import { ResourceManager, type ResourceManagerOptions } from './resources.ts'
+import { Respawn } from './respawn.ts'
+import { crcWarnings, type EngineConfig, restartNeeded } from './settings.ts'
 import { Message } from './wire/message.ts'
 
 export const VERSION = '3.0.6 (halo 0.1.0)'
@@ -38,27 +36,6 @@ const REQNODES_RETRY_MS = 1000
 const SEND_FLUSH_MS = 1000
 
 const RESOURCE_SETS: readonly unknown[] = ['all', 'local', 'foreign'] satisfies ResourceSet[]
-
-/** What the engine needs of ha.cf, haresources and authkeys (times in ms). */
-export interface EngineConfig {
-  node: string
-  nodes: readonly string[]
-  keepalive: number
-  deadtime: number
-  warntime: number
-  initdead: number
-  deadping: number
-  media: readonly Medium[]
-  pingNodes: readonly PingNodeConfig[]
-  autoFailback: 'on' | 'off' | 'legacy'
-  groups: readonly { owner: string; resources: readonly Resource[] }[]
-  auth: AuthKeys
-  /** every ha.cf directive as written, for HA_<name> and `cl_status hbparameter` */
-  parameters: Record<string, string>
-  hopfudge: number
-  /** respawn and failfast lines */
-  respawn: RespawnConfig
-}
 
 export interface EngineOptions {
   stateDir: string
@@ -121,7 +98,7 @@ export class Engine {
     // halo runs the two-node clusters of haresources; a third node would need quorum, which v1 lacks
     this.peer = peers[0] ?? ''
     const log = opts.log
-    this.membership = new Membership({ self: cfg.node, nodes: cfg.nodes, links: cfg.media.map((m) => m.iface), deadtime: cfg.deadtime, warntime: cfg.warntime, initdead: cfg.initdead, log })
+    this.membership = new Membership({ self: cfg.node, nodes: cfg.nodes, links: cfg.media.map((m) => m.iface), warntime: cfg.warntime, initdead: cfg.initdead, log })
     this.rm = new ResourceManager({ log, scriptDirs: opts.scriptDirs, env: opts.scriptEnv, ...opts.stopFailure })
     this.pings = new PingNodes(cfg.pingNodes, { interval: cfg.keepalive, deadping: cfg.deadping, log })
     this.pings.on('change', () => this.pingsChanged())

@@ -12,7 +12,7 @@ import type { Stonith } from './config/hacf.ts'
 import type { FenceCf } from './fence-cf.ts'
 import { FenceAgent, type FenceDevice, StonithPlugin } from './fence-devices.ts'
 
-export const FENCE_RETRY_MS = 5000
+const FENCE_RETRY_MS = 5000
 const CHECK_EVERY_MS = 3600_000
 /** fences kept for the status */
 const HISTORY = 20

@@ -13,14 +13,10 @@ import { EventEmitter } from 'node:events'
 import { HaloError } from '../lib/errors.ts'
 import { formatIP, inNetwork, parseIP, broadcastOf } from '../lib/net.ts'
 import { addresses, type Assigned } from '../lib/netif.ts'
+import type { Medium } from './config/hacf-media.ts'
 import { type Guard, installGuard } from './media-guard.ts'
 
 const LINK_DOWN = new Set(['ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH'])
-
-export type Medium =
-  | { kind: 'bcast'; iface: string; port: number }
-  | { kind: 'ucast'; iface: string; peer: string; port: number }
-  | { kind: 'mcast'; iface: string; group: string; port: number; ttl: number; loop: boolean }
 
 export interface Arrival {
   data: Buffer

@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events'
 import type { Logger } from '../lib/log.ts'
 
 /** How late past its deadtime a peer's proof of life may come: the delivery jitter of a status due then. */
-export const LATE_MARGIN_MS = 25
+const LATE_MARGIN_MS = 25
 
 /** The words cl_status uses: init and up before the node is active, dead after its deadtime. */
 export type NodeState = 'init' | 'up' | 'active' | 'dead'
@@ -33,8 +33,8 @@ export interface Peer {
   name: string
   state: NodeState
   generation: number
-  /** its deadtime, from its last status (dt=), ms */
-  deadtime: number
+  /** its deadtime, from its last status (dt=), ms; none before its first */
+  deadtime?: number
   /** performance.now() of its last proof of life (a status, or another datagram that proves it) */
   lastHeard: number
   /** performance.now() of its last accepted status, for "Late heartbeat" */
@@ -47,7 +47,6 @@ export interface MembershipOptions {
   self: string
   nodes: readonly string[]
   links: readonly string[]
-  deadtime: number
   warntime: number
   initdead: number
   log: Logger
@@ -62,7 +61,7 @@ export class Membership extends EventEmitter<{ up: [Peer]; dead: [Peer]; restart
     super()
     for (const name of opts.nodes) {
       if (name === opts.self) continue
-      this.peers.set(name, { name, state: 'init', generation: 0, deadtime: opts.deadtime, lastHeard: 0, lastStatus: 0, links: new Map(opts.links.map((l) => [l, { up: false }])) })
+      this.peers.set(name, { name, state: 'init', generation: 0, lastHeard: 0, lastStatus: 0, links: new Map(opts.links.map((l) => [l, { up: false }])) })
     }
   }
 
@@ -119,11 +118,13 @@ export class Membership extends EventEmitter<{ up: [Peer]; dead: [Peer]; restart
    */
   alive(name: string, link: string, at?: number): boolean {
     const peer = this.peers.get(name)
-    if (!peer || peer.state === 'dead' || peer.state === 'init') return false
-    this.linkHeard(peer, link, peer.deadtime)
+    // only a status raises a peer, and a status says its deadtime
+    if (!peer || peer.state === 'dead' || peer.state === 'init' || peer.deadtime === undefined) return false
+    const { deadtime } = peer
+    this.linkHeard(peer, link, deadtime)
     if (at !== undefined && at > peer.lastHeard) {
       peer.lastHeard = at
-      this.arm(peer, at + peer.deadtime + LATE_MARGIN_MS - performance.now(), peer.deadtime)
+      this.arm(peer, at + deadtime + LATE_MARGIN_MS - performance.now(), deadtime)
     }
     return true
   }

@@ -1,19 +1,41 @@
 /**
- * The engine's configuration from the admin's files, read by lib/config exactly as Heartbeat reads them
+ * The engine's configuration from the admin's files, read by ha.d/config exactly as Heartbeat reads them
  * (ha.cf, haresources, authkeys in CONFDIR): what the engine runs on, and where it logs.
  */
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { type AuthKeys, readAuthKeys } from './config/authkeys.ts'
-import { readHaCf, type HaCf } from './config/hacf.ts'
+import { type AutoFailback, readHaCf, type HaCf } from './config/hacf.ts'
+import type { Medium } from './config/hacf-media.ts'
 import { readHaresources } from './config/haresources.ts'
 import { ConfigError } from '../lib/errors.ts'
 import type { LogSinks } from '../lib/log.ts'
-import type { EngineConfig } from './engine.ts'
 import { readFenceCf } from './fence-cf.ts'
 import type { FencingConfig } from './fencing.ts'
-import type { Medium } from './media.ts'
-import { heartbeatClientEnv } from './respawn.ts'
+import type { PingNodeConfig } from './ping.ts'
+import type { Resource } from './resources.ts'
+import { heartbeatClientEnv, type RespawnConfig } from './respawn.ts'
+
+/** What the engine needs of ha.cf, haresources and authkeys (times in ms). */
+export interface EngineConfig {
+  node: string
+  nodes: readonly string[]
+  keepalive: number
+  deadtime: number
+  warntime: number
+  initdead: number
+  deadping: number
+  media: readonly Medium[]
+  pingNodes: readonly PingNodeConfig[]
+  autoFailback: AutoFailback
+  groups: readonly { owner: string; resources: readonly Resource[] }[]
+  auth: AuthKeys
+  /** every ha.cf directive as written, for HA_<name> and `cl_status hbparameter` */
+  parameters: Record<string, string>
+  hopfudge: number
+  /** respawn and failfast lines */
+  respawn: RespawnConfig
+}
 
 export interface Settings {
   config: EngineConfig
@@ -100,6 +122,5 @@ function media(hacf: HaCf): Medium[] {
     const { line: _line, ...medium } = m
     out.push(medium)
   }
-  if (out.length === 0) throw new ConfigError(hacf.file, 0, 'no heartbeat medium: add a bcast, ucast or mcast line')
   return out
 }

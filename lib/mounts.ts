@@ -1,8 +1,7 @@
 /**
- * The kernel's mount table, from /proc/self/mountinfo (ids, parents, device numbers) or /proc/mounts (the
- * mtab format). The kernel escapes space, tab, newline and backslash in paths as octal (\040 \011 \012
- * \134): paths here are unescaped and compared whole, never by substring, so /srv/data never matches
- * /srv/data2 or "/srv/data backup".
+ * The kernel's mount table, from /proc/PID/mountinfo (ids, parents, device numbers). The kernel escapes
+ * space, tab, newline and backslash in paths as octal (\040 \011 \012 \134): paths here are unescaped
+ * and compared whole, never by substring, so /srv/data never matches /srv/data2 or "/srv/data backup".
  */
 import { readFileSync } from 'node:fs'
 
@@ -24,13 +23,6 @@ export interface MountInfo {
   source: string
   /** per-filesystem options (errors=remount-ro, size=…) */
   superOptions: string[]
-}
-
-export interface MountEntry {
-  source: string
-  mountPoint: string
-  fstype: string
-  options: string[]
 }
 
 /** Undoes the kernel's octal escapes of a mount table field. */
@@ -61,27 +53,9 @@ export function parseMountInfo(text: string): MountInfo[] {
   })
 }
 
-/** Parses /proc/mounts (fstab(5) format) text. */
-export function parseMounts(text: string): MountEntry[] {
-  return lines(text).map((line, i) => {
-    const fields = line.split(' ')
-    if (fields.length < 4) throw new Error(`mounts line ${i + 1}: cannot parse "${line}"`)
-    return {
-      source: unescapeMountField(fields[0]),
-      mountPoint: unescapeMountField(fields[1]),
-      fstype: fields[2],
-      options: fields[3].split(','),
-    }
-  })
-}
-
 /** This process's mount namespace, with ids and parents; in mount order, so a stacked mount comes last. */
 export function readMountInfo(pid: number | 'self' = 'self'): MountInfo[] {
   return parseMountInfo(readFileSync(`/proc/${pid}/mountinfo`, 'utf8'))
-}
-
-export function readMounts(): MountEntry[] {
-  return parseMounts(readFileSync('/proc/mounts', 'utf8'))
 }
 
 /** True when `path` lies strictly below directory `dir` (both absolute, without trailing slashes). */

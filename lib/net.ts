@@ -27,6 +27,9 @@ function parseIPv4(text: string): bigint | undefined {
   return parts.reduce((n, p) => (n << 8n) | BigInt(p), 0n)
 }
 
+/** Dotted-quad IPv4 as inet_pton reads it (node:net's isIPv4 agrees): what ha.cf's mcast and mon's tcp monitor take. */
+export const isIPv4 = (text: string): boolean => parseIPv4(text) !== undefined
+
 const group = /^[0-9a-f]{1,4}$/i
 
 function parseGroups(text: string): bigint[] | undefined {

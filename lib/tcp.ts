@@ -22,7 +22,7 @@ export interface ConnectResult {
 // Loaded on first use: an agent whose monitor does not connect anywhere must not pay for it.
 const net = () => process.getBuiltinModule('node:net') as typeof import('node:net')
 
-export const describeEndpoint = (e: Endpoint): string => ('path' in e ? e.path : `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`)
+const describeEndpoint = (e: Endpoint): string => ('path' in e ? e.path : `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`)
 
 /**
  * Connects once, then calls `use` with the connected socket (to read a greeting, say) or closes it.

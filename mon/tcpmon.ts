@@ -6,7 +6,7 @@
  * on one port (a watch of many services, 1,000 at 1 s) cost one connect each round, not one each.
  */
 import { lookup } from 'node:dns/promises'
-import { isIPv4 } from 'node:net'
+import { isIPv4 } from '../lib/net.ts'
 import { connect, type ConnectResult } from '../lib/tcp.ts'
 import type { MonitorResult } from './monitor.ts'
 

@@ -13,10 +13,8 @@ import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 import { ConfigError } from '../../lib/errors.ts'
 import { haCfTime, parseDuration } from '../../lib/time.ts'
-import { parseMcast, parseUcast, unsupportedMedia, type Medium } from './hacf-media.ts'
+import { type MediaLine, parseMcast, parseUcast, unsupportedMedia } from './hacf-media.ts'
 import { configLines, parseBoolean, readConfigFile } from '../../lib/config/lines.ts'
-
-export type { Medium } from './hacf-media.ts'
 
 export type AutoFailback = 'on' | 'off' | 'legacy'
 
@@ -77,7 +75,7 @@ export interface HaCf {
   udpport: number
   baud: number
   nodes: string[]
-  media: Medium[]
+  media: MediaLine[]
   pingNodes: PingNode[]
   autoFailback: AutoFailback
   hopfudge: number
@@ -104,9 +102,9 @@ export interface HaCfOptions {
   nodeinfo?: string
 }
 
-/** `heartbeat -D` of 3.0.6: the values the daemon holds for directives not written. */
+/** `heartbeat -D` of 3.0.6: the values the daemon holds for directives not written (the times: deriveTimes). */
 const defaults: Record<string, string> = {
-  cluster: 'linux-ha', hopfudge: '1', keepalive: '1000ms', deadtime: '30000ms', baud: '19200', auto_failback: 'legacy',
+  cluster: 'linux-ha', hopfudge: '1', baud: '19200', auto_failback: 'legacy',
   hbgenmethod: 'file', realtime: 'true', msgfmt: 'classic', conn_logd_time: '60', log_badpack: 'true', syslogmsgfmt: 'true',
   coredumps: 'true', pacemaker: 'false', autojoin: 'none', uuidfrom: 'file', compression: 'zlib', compression_threshold: '2',
   traditional_compression: 'no', max_rexmit_delay: '250', record_config_changes: 'on', record_pengine_inputs: 'on',
@@ -140,7 +138,7 @@ const integers: Record<string, [number, number]> = {
   memreserve: [0, 10_000_000], conn_logd_time: [0, 1_000_000],
 }
 const free = new Set(['logfile', 'debugfile', 'watchdog', 'cluster', 'coreroot', 'quorum_server', 'crm_daemon_dir'])
-export const maxNodes = 100
+const maxNodes = 100
 
 export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
   const fail = (line: number, why: string): never => {
@@ -150,7 +148,7 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
   const set = new Map<string, number>() // directive → line it was last written on
   const time: Partial<Record<TimeName, number>> = {}
   const cf = {
-    file, nodes: [] as string[], media: [] as Medium[], pingNodes: [] as PingNode[], respawn: [] as ClientChild[],
+    file, nodes: [] as string[], media: [] as MediaLine[], pingNodes: [] as PingNode[], respawn: [] as ClientChild[],
     apiauth: [] as ApiAuth[], stonith: [] as Stonith[], env: new Map<string, string>(), warnings: [] as Warning[],
   }
   let udpport = 694
@@ -272,8 +270,8 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
   }
   if (initdead < 10_000) cf.warnings.push({ line: at('initdead'), text: `initdead ${initdead} ms may be too small: it should be at least deadtime and 10 s` })
   if (autoFailback === 'legacy') cf.warnings.push({ line: set.get('auto_failback') ?? 0, text: "auto_failback legacy is deprecated: write auto_failback on" })
-  for (const name of ['warntime', 'initdead', 'deadping'] as const) if (time[name] === undefined) parameters.set(name, `${timing[name]}ms`)
-  if (!set.has('udpport')) parameters.set('udpport', String(694))
+  for (const name of times) if (time[name] === undefined) parameters.set(name, `${timing[name]}ms`)
+  if (!set.has('udpport')) parameters.set('udpport', String(udpport))
   parameters.set('hbversion', '3.0.6') // not a directive: the daemon records its version beside them
 
   const logging = effectiveLogging(parameters, set, fail)
@@ -294,7 +292,7 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
   }
 }
 
-/** The derived defaults: warntime deadtime/2, deadping deadtime, initdead by how long deadtime is. */
+/** Heartbeat's defaults: keepalive 1 s, deadtime 30 s; warntime deadtime/2, deadping deadtime, initdead by how long deadtime is. */
 function deriveTimes(time: Partial<Record<TimeName, number>>): Record<TimeName, number> {
   const keepalive = time.keepalive ?? 1000
   const deadtime = time.deadtime ?? 30_000

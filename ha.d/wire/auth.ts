@@ -10,8 +10,6 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { AuthKey, AuthKeys } from '../config/authkeys.ts'
-
-export type { AuthKey, AuthKeys, AuthMethod } from '../config/authkeys.ts'
 import type { Decoded } from './codec.ts'
 import { heartbeatCrc } from './crc.ts'
 import { WireError } from './error.ts'

@@ -8,7 +8,8 @@
  * Decoding returns a WireError, never throws: every step checks a bound before it reads, and every loop
  * moves forward, so no packet can crash or hang the reader.
  */
-import { type AuthKey, authFieldData, sign } from './auth.ts'
+import type { AuthKey } from '../config/authkeys.ts'
+import { authFieldData, sign } from './auth.ts'
 import { WireError } from './error.ts'
 import { type Field, Message } from './message.ts'
 

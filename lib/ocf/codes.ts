@@ -11,5 +11,3 @@ export const OCF = {
   RUNNING_PROMOTED: 8,
   FAILED_PROMOTED: 9,
 } as const
-
-export type OcfCode = (typeof OCF)[keyof typeof OCF]

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { runOk } from '../../lib/exec.ts'
 import { inNetns, netns, veth } from '../harness/netns.ts'
-import type { Medium } from '../../ha.d/media.ts'
+import type { Medium } from '../../ha.d/config/hacf-media.ts'
 
 const probe = fileURLToPath(new URL('../fixtures/media-probe.ts', import.meta.url))
 

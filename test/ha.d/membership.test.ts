@@ -13,7 +13,6 @@ function membership(t: Test, over: Partial<ConstructorParameters<typeof Membersh
     self: 'nodea',
     nodes: ['nodea', 'nodeb'],
     links: ['hb0', 'hb1'],
-    deadtime: 5000,
     warntime: 2500,
     initdead: 10_000,
     log: new Logger({ tag: 'heartbeat', file, stderr: false }),

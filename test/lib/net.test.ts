@@ -1,5 +1,6 @@
 import t from 'tap'
-import { broadcastOf, formatIP, inNetwork, isLinkLocal, isLoopback, isMulticast, maskOf, networkOf, parseIP, parsePrefix, sameIP, type IP } from '../../lib/net.ts'
+import { isIPv4 as nodeIsIPv4 } from 'node:net'
+import { broadcastOf, formatIP, inNetwork, isIPv4, isLinkLocal, isLoopback, isMulticast, maskOf, networkOf, parseIP, parsePrefix, sameIP, type IP } from '../../lib/net.ts'
 import { bestRoutes, isInterfaceName, parseIfInet6, parseIpAddr, parseRoutes } from '../../lib/netif.ts'
 
 const ip = (text: string): IP => {
@@ -14,6 +15,12 @@ t.test('IPv4: dotted quads only, no leading zeros', async (t) => {
   t.equal(canonical(' 192.168.1.255 '), '192.168.1.255')
   for (const bad of ['10.0.0.256', '10.0.0', '10.0.0.5.1', '10.0.0.05', '010.0.0.5', '1e1.0.0.1', '', '10.0.0.-1', '0x0a.0.0.1']) {
     t.equal(parseIP(bad), undefined, `"${bad}" refused`)
+  }
+})
+
+t.test('isIPv4 reads as inet_pton and node:net do (ha.cf mcast groups, mon tcp hosts)', async (t) => {
+  for (const text of ['10.0.0.5', '0.0.0.0', '255.255.255.255', '239.0.0.1', '239.000.0.1', '010.0.0.5', '10.1', '256.0.0.1', ' 10.0.0.5', '::1', 'db1', '']) {
+    t.equal(isIPv4(text), nodeIsIPv4(text), `"${text}"`)
   }
 })
 

@@ -126,6 +126,7 @@ t.test('every refusal names file:line and says what to do', async (t) => {
     [`${base}mcast hb0 239.0.0.1 694 5 0\n`, /:3: mcast ttl 5 must be 0 to 4/],
     [`${base}mcast hb0 239.0.0.1 694 1 2\n`, /:3: mcast loop 2 must be 0 or 1/],
     [`${base}mcast hb0 10.0.0.1 694 1 0\n`, /:3: mcast group 10\.0\.0\.1 is not a multicast address/],
+    [`${base}mcast hb0 239.000.0.1 694 1 0\n`, /:3: mcast group 239\.000\.0\.1 is not a multicast address/],
     [`${base}mcast hb0 239.0.0.1 694 1\n`, /:3: mcast needs 5 values, not 4/],
     [`${base}ucast hb0\n`, /:3: ucast needs an interface and the peer address/],
     [`${base}ucast hb0 10.0.0.2 10.0.0.3\n`, /:3: ucast takes one peer per line/],

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createHmac } from 'node:crypto'
-import { type AuthKey, verify } from '../../../ha.d/wire/auth.ts'
+import type { AuthKey } from '../../../ha.d/config/authkeys.ts'
+import { verify } from '../../../ha.d/wire/auth.ts'
 import { type Decoded, decode, encode } from '../../../ha.d/wire/codec.ts'
 import { heartbeatCrc } from '../../../ha.d/wire/crc.ts'
 import { WireError } from '../../../ha.d/wire/error.ts'
