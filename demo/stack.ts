@@ -30,6 +30,8 @@ import { Watcher } from './watch.ts'
 
 export const VIP = '192.0.2.10'
 export const CLIENT_ADDRESS = '192.0.2.100'
+/** ha.cf's ping node */
+export const ROUTER = '192.0.2.254'
 export const MOUNTPOINT = '/srv/ha'
 const NODES = [
   { name: 'node1', eth0: '10.0.0.1/24', eth1: '192.0.2.1/24' },
@@ -115,6 +117,8 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
     await runOk(['ip', '-n', client, 'link', 'set', port, 'master', 'br0', 'up'])
   }
   await runOk(['ip', '-n', client, 'addr', 'add', `${CLIENT_ADDRESS}/24`, 'dev', 'br0'])
+  // the service network's router, which ha.cf pings: the client's namespace is the nodes' way out
+  await runOk(['ip', '-n', client, 'addr', 'add', `${ROUTER}/24`, 'dev', 'br0'])
   await runOk(['ip', '-n', client, 'link', 'set', 'br0', 'up'])
 
   say('data disk: a loop device with ext4 (standing in for DRBD), MariaDB and the application server on it')
