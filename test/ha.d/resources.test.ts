@@ -105,7 +105,7 @@ esac
 }
 
 /** What `action` settled with, or 'still waiting' when it has not within a bound far above any script's run. */
-const bounded = <T>(action: Promise<T>) => Promise.race([action, sleep(20_000, 'still waiting' as const)])
+const bounded = <T>(action: Promise<T>) => Promise.race([action, sleep(20_000, 'still waiting' as const, { ref: false })])
 
 t.test("a script's exit ends its action, though a child it left still holds its output", async (t) => {
   const { rm, calls, dir } = setup(t)
