@@ -25,6 +25,7 @@ import { PingNodes } from './ping.ts'
 import { ResourceManager, type ResourceManagerOptions } from './resources.ts'
 import { Respawn } from './respawn.ts'
 import { crcWarnings, type EngineConfig, restartNeeded } from './settings.ts'
+import { Watchdog } from './watchdog.ts'
 import { Message } from './wire/message.ts'
 
 export const VERSION = '3.0.6 (halo 0.1.0)'
@@ -78,6 +79,7 @@ export class Engine {
   private wire?: Exchange
   private control?: Server
   private fifo?: Socket
+  private watchdog?: Watchdog
   private statusTimer?: NodeJS.Timeout
   private reqnodesTimer?: NodeJS.Timeout
   private startedAt = 0
@@ -151,6 +153,9 @@ export class Engine {
     readFifo(this.fifo, (m) => this.fromFifo(m), (why) => opts.log.warn(`${opts.fifo}: ${why}`))
     this.startedAt = performance.now()
     opts.log.info(`halo-heartbeat ${VERSION} starting on ${cfg.node} (generation ${generation}); media: ${this.wire.links().join(', ')}`)
+    // ha.cf's watchdog, fed with every status we send: a hung engine stops feeding it. Opened once nothing
+    // can fail the start any more: an engine that refuses to start must not leave it armed to reset the node
+    if (cfg.parameters.watchdog) this.watchdog = Watchdog.open(cfg.parameters.watchdog, opts.log)
     this.sendStatus()
     this.statusTimer = setInterval(() => this.sendStatus(), cfg.keepalive)
     this.membership.start()
@@ -173,6 +178,7 @@ export class Engine {
     const dt = (this.advertisedDeadtime = this.cfg.deadtime + (this.young() ? STARTUP_DT_EXTRA_MS : 0))
     const st = this.commUp ? 'active' : 'up'
     this.send(new Message().add('t', 'status').add('st', st).addNum('dt', dt).addNum('protocol', 1))
+    this.watchdog?.feed()
   }
 
   private dispatch(h: Heard): void {
@@ -471,6 +477,7 @@ export class Engine {
     const media = this.wire?.close()
     this.control?.close()
     this.fifo?.destroy()
+    this.watchdog?.close()
     this.opts.fencing?.close()
     void Promise.resolve(media).finally(() => this.finish())
   }

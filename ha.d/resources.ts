@@ -52,7 +52,8 @@ export class ResourceManager {
   private async call(r: Resource, action: 'start' | 'stop' | 'status') {
     const argv = [this.scriptPath(r), ...r.args, action]
     this.opts.log.debug(`running ${argv.join(' ')}`)
-    return run(argv, { env: this.opts.env })
+    // as ResourceManager: the script's exit is the end of the action, whatever it left running (IPaddr's ARP sender)
+    return run(argv, { env: this.opts.env, untilExit: true })
   }
 
   /** Runs start or stop; undefined when it succeeded, else why not. */

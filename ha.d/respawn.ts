@@ -53,6 +53,26 @@ const API_CLIENTS: Record<string, string> = {
   ),
 }
 
+/** What halo does instead of a Heartbeat API client (`respawn … /usr/lib/heartbeat/ipfail`), or undefined for any other program. */
+export const apiClientInstead = (argv0: string): string | undefined => API_CLIENTS[basename(argv0)]
+
+/**
+ * Why Heartbeat would refuse this respawn or failfast line (a user that does not exist, a program that is
+ * not an executable file), or undefined. It refuses at start; so does halo (host-checks.ts).
+ */
+export async function clientProblem(spec: ClientChild): Promise<string | undefined> {
+  try {
+    accessSync(spec.argv[0], constants.X_OK)
+  } catch (e) {
+    return `${spec.argv[0]} is not an executable file (${(e as NodeJS.ErrnoException).code})`
+  }
+  try {
+    await account(spec.user)
+  } catch {
+    return `no user "${spec.user}" on this host`
+  }
+}
+
 /** The environment Heartbeat 3.0.6 sets for itself, and so for its clients, beyond HA_<directive>. */
 export function heartbeatClientEnv(hacf: HaCf, confDir: string): Record<string, string> {
   const env: Record<string, string> = {
@@ -105,7 +125,7 @@ export class Respawn {
     for (const spec of this.cfg.clients) {
       const where = `${this.cfg.file}:${spec.line}`
       const line = `${spec.failfast ? 'failfast' : 'respawn'} ${spec.user} ${spec.argv.join(' ')}`
-      const instead = API_CLIENTS[basename(spec.argv[0])]
+      const instead = apiClientInstead(spec.argv[0])
       if (instead !== undefined) {
         this.opts.log.warn(`${where}: ${line}: ${basename(spec.argv[0])} is a Heartbeat API client, which halo does not serve; ${instead}. Not started.`)
         continue
@@ -122,18 +142,11 @@ export class Respawn {
     }
   }
 
-  /** Heartbeat refuses a client whose user does not exist or whose program is not executable. */
+  /** Checked again when it is started: the program or the user may have gone since the engine started. */
   private async check(c: Client): Promise<string | undefined> {
-    try {
-      accessSync(c.spec.argv[0], constants.X_OK)
-    } catch (e) {
-      return `${c.spec.argv[0]} is not an executable file (${(e as NodeJS.ErrnoException).code})`
-    }
-    try {
-      c.user = await account(c.spec.user)
-    } catch {
-      return `no user "${c.spec.user}" on this host`
-    }
+    const why = await clientProblem(c.spec)
+    if (why === undefined) c.user = await account(c.spec.user)
+    return why
   }
 
   private launch(c: Client): void {

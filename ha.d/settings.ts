@@ -8,7 +8,7 @@ import { type AuthKeys, readAuthKeys } from './config/authkeys.ts'
 import { type AutoFailback, readHaCf, type HaCf } from './config/hacf.ts'
 import type { Medium } from './config/hacf-media.ts'
 import { readHaresources } from './config/haresources.ts'
-import { ConfigError } from '../lib/errors.ts'
+import { ConfigError, collectConfigError, throwConfigErrors } from '../lib/errors.ts'
 import type { LogSinks } from '../lib/log.ts'
 import { readFenceCf } from './fence-cf.ts'
 import type { FencingConfig } from './fencing.ts'
@@ -39,6 +39,8 @@ export interface EngineConfig {
 
 export interface Settings {
   config: EngineConfig
+  /** ha.cf as read, for the checks of this host at start (host-checks.ts) */
+  hacf: HaCf
   /** ha.cf's stonith lines and fence.cf, for Fencing.open (it runs the plugins to check them) */
   fencing: FencingConfig
   logSinks: LogSinks
@@ -46,8 +48,19 @@ export interface Settings {
   warnings: string[]
 }
 
+/** Every error of ha.cf, haresources, authkeys and fence.cf is reported (a ConfigErrors), as Heartbeat reports each. */
 export function loadSettings(confDir: string, uname = hostname()): Settings {
-  const hacf = readHaCf(join(confDir, 'ha.cf'), uname)
+  const errors: ConfigError[] = []
+  const read = <T>(fn: () => T) => collectConfigError(errors, fn)
+  const cf = read(() => readHaCf(join(confDir, 'ha.cf'), uname))
+  // haresources and fence.cf name ha.cf's nodes: read once ha.cf is
+  const haresources = cf && read(() => readHaresources(join(confDir, 'haresources'), cf.nodes))
+  const authkeys = read(() => readAuthKeys(join(confDir, 'authkeys')))
+  const hbMedia = cf && read(() => media(cf))
+  const fenceCfRead = cf && read(() => readFenceCf(join(confDir, 'fence.cf'), cf.nodes))
+  throwConfigErrors(errors)
+  // no error: each was read
+  const [hacf, groups, auth, medium, fenceCf] = [cf!, haresources!, authkeys!, hbMedia!, fenceCfRead!]
   const config: EngineConfig = {
     node: hacf.localNode,
     nodes: hacf.nodes,
@@ -56,11 +69,11 @@ export function loadSettings(confDir: string, uname = hostname()): Settings {
     warntime: hacf.warntime,
     initdead: hacf.initdead,
     deadping: hacf.deadping,
-    media: media(hacf),
+    media: medium,
     pingNodes: hacf.pingNodes.map((p) => ({ name: p.name, hosts: p.hosts })),
     autoFailback: hacf.autoFailback,
-    groups: readHaresources(join(confDir, 'haresources'), hacf.nodes).map((g) => ({ owner: g.node, resources: g.resources })),
-    auth: readAuthKeys(join(confDir, 'authkeys')),
+    groups: groups.map((g) => ({ owner: g.node, resources: g.resources })),
+    auth,
     parameters: Object.fromEntries(hacf.parameters),
     hopfudge: hacf.hopfudge,
     respawn: { file: hacf.file, clients: hacf.respawn, env: heartbeatClientEnv(hacf, confDir) },
@@ -79,11 +92,11 @@ export function loadSettings(confDir: string, uname = hostname()): Settings {
     nodes: hacf.nodes,
     hacfFile: hacf.file,
     stonith: hacf.stonith,
-    fenceCf: readFenceCf(join(confDir, 'fence.cf'), hacf.nodes),
+    fenceCf,
     deadtime: hacf.deadtime,
   }
   const warnings = hacf.warnings.map((w) => `${hacf.file}:${w.line}: ${w.text}`)
-  return { config, fencing, logSinks, warnings: [...warnings, ...crcWarnings(join(confDir, 'authkeys'), config.auth)] }
+  return { config, hacf, fencing, logSinks, warnings: [...warnings, ...crcWarnings(join(confDir, 'authkeys'), config.auth)] }
 }
 
 /**

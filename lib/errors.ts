@@ -35,6 +35,36 @@ export class ConfigError extends HaloError {
   }
 }
 
+/**
+ * Every error found in configuration files, one file:line a line, as Heartbeat reports each error of its
+ * files before it refuses: the admin fixes them all in one go. A ConfigError itself (the first one's
+ * file and line), so whoever handles one handles them all.
+ */
+export class ConfigErrors extends ConfigError {
+  constructor(readonly errors: readonly ConfigError[]) {
+    super(errors[0].file, errors[0].line, errors[0].why, errors[0].exitCode)
+    this.message = errors.map((e) => e.message).join('\n')
+    this.name = 'ConfigErrors'
+  }
+}
+
+/** Throws what was found: nothing, the one error as it is, or all of them as one ConfigErrors. */
+export function throwConfigErrors(errors: readonly ConfigError[]): void {
+  if (errors.length === 1) throw errors[0]
+  if (errors.length > 1) throw new ConfigErrors(errors.flatMap((e) => (e instanceof ConfigErrors ? e.errors : [e])))
+}
+
+/** Runs `check`, adding the ConfigError it throws (any other error goes on) to `errors`. */
+export function collectConfigError<T>(errors: ConfigError[], check: () => T): T | undefined {
+  try {
+    return check()
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e
+    errors.push(...(e instanceof ConfigErrors ? e.errors : [e]))
+    return undefined
+  }
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }

@@ -32,6 +32,12 @@ export interface RunOptions {
    * (a `sleep` in a shell monitor) would otherwise outlive it and hold its output pipe open forever.
    */
   processGroup?: boolean
+  /**
+   * Done when the program exits, even while a child it left running still holds its output (Heartbeat's
+   * IPaddr leaves its ARP sender behind for seconds): the output goes to private files, not pipes, so what
+   * the program wrote is all there at its exit and the child writes on without anyone waiting for it.
+   */
+  untilExit?: boolean
   /** told the child's pid once it is started (a daemon lists what it runs) */
   onSpawn?: (pid: number) => void
 }
@@ -49,14 +55,21 @@ export interface RunResult {
 /** Runs argv to completion. Resolves whatever the exit code; rejects only when it cannot be started. */
 export function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const merged = opts.mergeStderr ? mergedOutput() : undefined
+    // with no pipe to the child, 'close' comes with its exit
+    const toFile = opts.mergeStderr || opts.untilExit
+    const outFile = toFile ? outputFile() : undefined
+    const errFile = opts.mergeStderr ? outFile : opts.untilExit ? outputFile() : undefined
     const spawnOpts: SpawnOptions = {
       env: opts.env,
       cwd: opts.cwd,
       uid: opts.uid,
       gid: opts.gid,
-      stdio: [opts.input === undefined ? 'ignore' : 'pipe', ...(merged === undefined ? (['pipe', 'pipe'] as const) : [merged, merged])],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', outFile ?? 'pipe', errFile ?? 'pipe'],
       detached: opts.processGroup,
+    }
+    const closeFiles = () => {
+      if (outFile !== undefined) closeSync(outFile)
+      if (errFile !== undefined && errFile !== outFile) closeSync(errFile)
     }
     const child = childProcess().spawn(argv[0], argv.slice(1), spawnOpts)
     if (child.pid !== undefined) opts.onSpawn?.(child.pid)
@@ -85,20 +98,16 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
     if (opts.input !== undefined) child.stdin!.end(opts.input)
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer)
-      if (merged !== undefined) closeSync(merged)
+      closeFiles()
       reject(new HaloError(e.code === 'ENOENT' ? 5 : 1, `cannot run ${argv[0]}: ${e.message}`, { cause: e }))
     })
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       clearTimeout(killer)
-      resolve({
-        argv,
-        code,
-        signal,
-        stdout: merged === undefined ? Buffer.concat(out).toString() : readMerged(merged),
-        stderr: Buffer.concat(err).toString(),
-        timedOut,
-      })
+      const stdout = outFile === undefined ? Buffer.concat(out).toString() : readOutput(outFile)
+      const stderr = errFile === undefined ? Buffer.concat(err).toString() : errFile === outFile ? '' : readOutput(errFile)
+      closeFiles()
+      resolve({ argv, code, signal, stdout, stderr, timedOut })
     })
   })
 }
@@ -111,16 +120,15 @@ export async function runOk(argv: readonly string[], opts: RunOptions = {}, exit
 }
 
 /**
- * One file both streams write to. A file, not a pipe: Node cannot hand one pipe to a child twice, and two
- * pipes lose the order in which the lines were written. A private scratch file: $TMPDIR is everyone's, and
- * a name there that others can guess is a link they can plant.
+ * A file the child's output goes to. A file, not a pipe: Node cannot hand one pipe to a child twice (two
+ * pipes lose the order in which the lines were written), and a file needs no reader to close it. A private
+ * scratch file: $TMPDIR is everyone's, and a name there that others can guess is a link they can plant.
  */
-const mergedOutput = scratchFile
+const outputFile = scratchFile
 
-function readMerged(fd: number): string {
+function readOutput(fd: number): string {
   const buf = Buffer.alloc(fstatSync(fd).size)
   readSync(fd, buf, 0, buf.length, 0)
-  closeSync(fd)
   return buf.toString()
 }
 

@@ -8,7 +8,7 @@
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { HaloError, UsageError, errorMessage } from '../../lib/errors.ts'
+import { HaloError, UsageError, errorMessage, throwConfigErrors } from '../../lib/errors.ts'
 import { spawnDetached } from '../../lib/exec.ts'
 import { runCli } from '../../lib/cli.ts'
 import { Logger } from '../../lib/log.ts'
@@ -17,6 +17,7 @@ import { haCfTime, parseDuration } from '../../lib/time.ts'
 import { ask, controlSocket, legacyFifo } from '../control.ts'
 import { Engine, VERSION, type EngineOptions } from '../engine.ts'
 import { Fencing } from '../fencing.ts'
+import { checkHost } from '../host-checks.ts'
 import type { LastResort } from '../resources.ts'
 import { loadSettings, scriptEnvironment } from '../settings.ts'
 
@@ -118,9 +119,17 @@ function stopFailure(env: NodeJS.ProcessEnv, exit: (why: string) => void): Engin
 async function run(flags: Flags): Promise<number> {
   // the exit last resort: gone at once, without a shutdone, so the peer takes over after deadtime as after a crash
   const onStopFailure = stopFailure(process.env, () => void log.close().finally(() => process.exit(1)))
-  const { config, fencing: fencingConfig, logSinks, warnings } = loadSettings(flags.confDir)
+  const { config, hacf, fencing: fencingConfig, logSinks, warnings } = loadSettings(flags.confDir)
   const log = new Logger({ ...logSinks, debug: flags.debug || logSinks.debug })
   for (const w of warnings) log.warn(w)
+  // what Heartbeat checks of this host as it reads ha.cf: each refusal in the log too, where the admin looks
+  const host = await checkHost(hacf)
+  for (const w of host.warnings) log.warn(w)
+  if (host.errors.length > 0) {
+    for (const e of host.errors) log.err(e.message)
+    await log.close()
+    throwConfigErrors(host.errors)
+  }
   if (await ask({ op: 'status' })) throw new HaloError(1, 'halo-heartbeat is already running')
   // a wrong stonith line stops the start, as in Heartbeat: said in the log too, where the admin looks
   mkdirSync(dirname(controlSocket()), { recursive: true, mode: 0o755 })

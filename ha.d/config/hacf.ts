@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
-import { ConfigError } from '../../lib/errors.ts'
+import { ConfigError, collectConfigError, throwConfigErrors } from '../../lib/errors.ts'
 import { haCfTime, parseDuration } from '../../lib/time.ts'
 import { type MediaLine, parseMcast, parseUcast, unsupportedMedia } from './hacf-media.ts'
 import { configLines, parseBoolean, readConfigFile } from '../../lib/config/lines.ts'
@@ -140,10 +140,13 @@ const integers: Record<string, [number, number]> = {
 const free = new Set(['logfile', 'debugfile', 'watchdog', 'cluster', 'coreroot', 'quorum_server', 'crm_daemon_dir'])
 const maxNodes = 100
 
+/** Every error of the file is reported (a ConfigErrors when there are several), as Heartbeat does, then none of it is used. */
 export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
   const fail = (line: number, why: string): never => {
     throw new ConfigError(file, line, why)
   }
+  const errors: ConfigError[] = []
+  const check = (fn: () => void) => collectConfigError(errors, fn)
   const parameters = new Map(Object.entries(defaults))
   const set = new Map<string, number>() // directive → line it was last written on
   const time: Partial<Record<TimeName, number>> = {}
@@ -239,42 +242,48 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
   }
 
   for (const { no, text: line } of configLines(text, 'anywhere')) {
-    const [, name, rest] = /^(\S+)\s*(.*)$/s.exec(line)!
-    if ((unsupportedMedia as readonly string[]).includes(name)) fail(no, `${name}: halo has no IPv6 heartbeat media: use bcast, ucast or mcast`)
-    if (wholeLine.has(name)) {
-      applyLine(name, rest, no)
-      continue
-    }
-    const values = rest.split(/[\s,]+/).filter(Boolean)
-    if (values.length === 0) fail(no, `${name} needs a value`)
-    if (name === 'baud' && set.has('baud')) fail(no, `baud is already set on line ${set.get('baud')}: keep one baud line, before the serial lines`)
-    for (const value of values) apply(name, value, no)
+    check(() => {
+      const [, name, rest] = /^(\S+)\s*(.*)$/s.exec(line)!
+      if ((unsupportedMedia as readonly string[]).includes(name)) fail(no, `${name}: halo has no IPv6 heartbeat media: use bcast, ucast or mcast`)
+      if (wholeLine.has(name)) return applyLine(name, rest, no)
+      const values = rest.split(/[\s,]+/).filter(Boolean)
+      if (values.length === 0) fail(no, `${name} needs a value`)
+      if (name === 'baud' && set.has('baud')) fail(no, `baud is already set on line ${set.get('baud')}: keep one baud line, before the serial lines`)
+      for (const value of values) apply(name, value, no)
+    })
   }
 
   const localNode = (opts.nodeinfo?.split('\n')[0] ?? opts.uname).trim().toLowerCase()
-  if (cf.nodes.length === 0) fail(0, `no node lines: add one per cluster node, e.g. node ${localNode}`)
-  if (!cf.nodes.includes(localNode)) {
-    fail(set.get('node')!, `this node, ${localNode} (${opts.nodeinfo !== undefined ? 'nodeinfo' : 'uname -n'}), is not a node: add it to a node line`)
-  }
-  if (cf.media.length === 0) fail(0, 'no heartbeat media: add a bcast, ucast, mcast or serial line, e.g. bcast eth1')
+  check(() => {
+    if (cf.nodes.length === 0) fail(0, `no node lines: add one per cluster node, e.g. node ${localNode}`)
+    if (!cf.nodes.includes(localNode)) {
+      fail(set.get('node')!, `this node, ${localNode} (${opts.nodeinfo !== undefined ? 'nodeinfo' : 'uname -n'}), is not a node: add it to a node line`)
+    }
+  })
+  check(() => cf.media.length === 0 && fail(0, 'no heartbeat media: add a bcast, ucast, mcast or serial line, e.g. bcast eth1'))
 
   const timing = deriveTimes(time)
   const at = (name: TimeName) => set.get(name) ?? 0
   const { keepalive, deadtime, initdead, deadping } = timing
-  if (deadtime <= 2 * keepalive) {
-    fail(at('deadtime') || at('keepalive'), `deadtime (${deadtime} ms) must be more than twice keepalive (${keepalive} ms): raise deadtime or lower keepalive`)
-  }
-  if (time.initdead !== undefined && initdead < deadtime) fail(at('initdead'), `initdead (${initdead} ms) is less than deadtime (${deadtime} ms): raise initdead`)
-  if (time.deadping !== undefined && deadping <= 2 * keepalive) {
-    fail(at('deadping'), `deadping (${deadping} ms) must be more than twice keepalive (${keepalive} ms): raise deadping`)
-  }
+  check(() => {
+    if (deadtime <= 2 * keepalive) {
+      fail(at('deadtime') || at('keepalive'), `deadtime (${deadtime} ms) must be more than twice keepalive (${keepalive} ms): raise deadtime or lower keepalive`)
+    }
+  })
+  check(() => time.initdead !== undefined && initdead < deadtime && fail(at('initdead'), `initdead (${initdead} ms) is less than deadtime (${deadtime} ms): raise initdead`))
+  check(() => {
+    if (time.deadping !== undefined && deadping <= 2 * keepalive) {
+      fail(at('deadping'), `deadping (${deadping} ms) must be more than twice keepalive (${keepalive} ms): raise deadping`)
+    }
+  })
   if (initdead < 10_000) cf.warnings.push({ line: at('initdead'), text: `initdead ${initdead} ms may be too small: it should be at least deadtime and 10 s` })
   if (autoFailback === 'legacy') cf.warnings.push({ line: set.get('auto_failback') ?? 0, text: "auto_failback legacy is deprecated: write auto_failback on" })
   for (const name of times) if (time[name] === undefined) parameters.set(name, `${timing[name]}ms`)
   if (!set.has('udpport')) parameters.set('udpport', String(udpport))
   parameters.set('hbversion', '3.0.6') // not a directive: the daemon records its version beside them
 
-  const logging = effectiveLogging(parameters, set, fail)
+  const logging = collectConfigError(errors, () => effectiveLogging(parameters, set, fail))
+  throwConfigErrors(errors)
   return {
     ...cf,
     localNode,
@@ -287,7 +296,7 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
     msgfmt: parameters.get('msgfmt') as HaCf['msgfmt'],
     debug: Number(parameters.get('debug') ?? 0),
     watchdog: parameters.get('watchdog'),
-    logging,
+    logging: logging!,
     parameters,
   }
 }

@@ -6,7 +6,7 @@
  * first resource, as the daemon names it.
  */
 import { join } from 'node:path'
-import { ConfigError } from '../../lib/errors.ts'
+import { ConfigError, collectConfigError, throwConfigErrors } from '../../lib/errors.ts'
 import { configLines, readConfigFile } from '../../lib/config/lines.ts'
 
 export interface Resource {
@@ -36,6 +36,8 @@ export function parseResource(text: string): Resource {
 
 export function parseHaresources(text: string, file: string, nodes: readonly string[]): ResourceGroup[] {
   const groups: ResourceGroup[] = []
+  // every wrong line is reported, as Heartbeat does, then none of the file is used
+  const errors: ConfigError[] = []
   let pending: { line: number; text: string } | undefined
   for (const { no, text: line } of configLines(text, 'word')) {
     const joined = pending ? `${pending.text} ${line}` : line
@@ -45,18 +47,20 @@ export function parseHaresources(text: string, file: string, nodes: readonly str
       continue
     }
     pending = undefined
-    const [name, ...resources] = joined.split(/\s+/).filter(Boolean)
-    const node = name.toLowerCase()
-    if (!nodes.includes(node)) {
-      throw new ConfigError(file, first, `${name} is not a node of ha.cf (${nodes.join(', ')}): each line starts with the node that owns the group`)
-    }
-    for (const r of resources) {
-      if (r.startsWith('::') || r.split('::')[0] === '') throw new ConfigError(file, first, `${r}: a resource starts with its script name, e.g. IPaddr::10.0.0.5/24`)
-    }
-    if (resources.length === 0) continue
-    groups.push({ node, key: resources[0], resources: resources.map(parseResource), line: first })
+    collectConfigError(errors, () => {
+      const [name, ...resources] = joined.split(/\s+/).filter(Boolean)
+      const node = name.toLowerCase()
+      if (!nodes.includes(node)) {
+        throw new ConfigError(file, first, `${name} is not a node of ha.cf (${nodes.join(', ')}): each line starts with the node that owns the group`)
+      }
+      for (const r of resources) {
+        if (r.startsWith('::') || r.split('::')[0] === '') throw new ConfigError(file, first, `${r}: a resource starts with its script name, e.g. IPaddr::10.0.0.5/24`)
+      }
+      if (resources.length > 0) groups.push({ node, key: resources[0], resources: resources.map(parseResource), line: first })
+    })
   }
-  if (pending) throw new ConfigError(file, pending.line, 'the last line ends with a backslash: remove it or add the continuation')
+  if (pending) errors.push(new ConfigError(file, pending.line, 'the last line ends with a backslash: remove it or add the continuation'))
+  throwConfigErrors(errors)
   return groups
 }
 

@@ -1,9 +1,11 @@
 import t, { type Test } from 'tap'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Logger } from '../../lib/log.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { isAlive } from '../../lib/process.ts'
 import { ResourceManager, statusSaysRunning, type Resource } from '../../ha.d/resources.ts'
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
@@ -77,4 +79,47 @@ t.test('a missing script is a clear failure naming the resource', async (t) => {
   t.match(readFileSync(logFile, 'utf8'), /ERROR: resource nosuch::x: no executable nosuch in /)
   t.notOk(await rm.takeGroup([{ script: 'nosuch', args: [] }]))
   t.same(gaveUp, [], 'what cannot run cannot be running: no last resort')
+})
+
+/**
+ * A script that leaves a child holding its output, as Heartbeat's IPaddr leaves its ARP sender: `start`
+ * says what it did, starts a sleeper on the same stdout (it runs until the test ends) and exits EXIT.
+ */
+function leavesAChild(t: Test, dir: string, exit: number): () => boolean {
+  const pidFile = join(dir, 'sleeper.pid')
+  mkdirSync(join(dir, 'resource.d'), { recursive: true })
+  writeFileSync(
+    join(dir, 'resource.d', 'arper'),
+    `#!/bin/sh
+case "$1" in
+start) echo "arp sender started"; echo "said on stderr" >&2; sleep 3600 >&1 & echo $! >${pidFile}; [ ${exit} = 0 ] && touch ${dir}/arper.running; exit ${exit};;
+stop) rm -f ${dir}/arper.running;;
+status) [ -e ${dir}/arper.running ] && echo running || echo stopped;;
+esac
+`,
+    { mode: 0o755 },
+  )
+  const pid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0)
+  t.teardown(() => void (pid() > 0 && isAlive(pid()) && process.kill(pid())))
+  return () => pid() > 0 && isAlive(pid())
+}
+
+/** What `action` settled with, or 'still waiting' when it has not within a bound far above any script's run. */
+const bounded = <T>(action: Promise<T>) => Promise.race([action, sleep(20_000, 'still waiting' as const, { ref: false })])
+
+t.test("a script's exit ends its action, though a child it left still holds its output", async (t) => {
+  const { rm, calls, dir } = setup(t)
+  const sleeperAlive = leavesAChild(t, dir, 0)
+  t.equal(await bounded(rm.takeGroup([{ script: 'arper', args: [] }, { script: 'hbtest', args: ['r1'] }])), true, 'the group started')
+  t.same(calls(), ['r1 start'], 'the next resource started')
+  t.ok(sleeperAlive(), 'while the child the first one left runs on')
+})
+
+t.test('what a script said before it exited is kept, whatever it left running', async (t) => {
+  const { rm, calls, dir, logFile } = setup(t)
+  const sleeperAlive = leavesAChild(t, dir, 1)
+  t.equal(await bounded(rm.takeGroup([{ script: 'hbtest', args: ['r1'] }, { script: 'arper', args: [] }])), false, 'the start failed')
+  t.match(readFileSync(logFile, 'utf8'), /ERROR: arper failed to start \(exit 1: said on stderr\); stopping the group again/)
+  t.same(calls(), ['r1 start', 'r1 stop'], 'the group stopped again')
+  t.ok(sleeperAlive(), 'while the child it left runs on')
 })

@@ -50,3 +50,16 @@ t.test('a key file open to group or others is refused with chmod 600', async (t)
   t.equal(readAuthKeys(path).use.key, 'k')
   t.throws(() => readAuthKeys(join(dir, 'missing')), { message: /missing: cannot read it/ })
 })
+
+t.test('every wrong line is reported, each with its line, as Heartbeat does', async (t) => {
+  const text = 'auth 1\n1 sha1\n2 CRC\n3 md5 k\n3 md5 k\n'
+  t.throws(() => parse(text), {
+    name: 'ConfigErrors',
+    message: [
+      `${file}:2: sha1 needs a key: write 1 sha1 YourSecret`,
+      `${file}:3: method CRC: write crc, md5 or sha1 (sha1 is best)`,
+      `${file}:5: key 3 is defined twice: keep one line for it`,
+      `${file}:1: auth 1 names no key line: add "1 sha1 YourSecret"`,
+    ].join('\n'),
+  })
+})

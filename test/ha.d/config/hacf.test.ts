@@ -143,3 +143,17 @@ t.test('every refusal names file:line and says what to do', async (t) => {
   for (const [text, expected] of cases) t.match(refusal(text), expected, text.replaceAll('\n', ' | ').slice(0, 60))
   t.equal(refusal(`node ${Array.from({ length: 99 }, (_, i) => `n${i}`).join(' ')} nodea\nbcast hb0\n`), 'accepted', '100 nodes are allowed')
 })
+
+t.test('every error of the file is reported, each with its line, as Heartbeat does', async (t) => {
+  const text = 'keepalive 2\ndeadtime 3\nnode nodea nodeb\nbcast hb0\nrealtime maybe\nfoo bar\nmcast hb1 10.0.0.1 694 1 0\ninitdead 1\n'
+  const lines = refusal(text).split('\n')
+  t.match(lines, [
+    /^\/etc\/ha\.d\/ha\.cf:5: realtime maybe: write a boolean/,
+    /^\/etc\/ha\.d\/ha\.cf:6: unknown directive "foo"/,
+    /^\/etc\/ha\.d\/ha\.cf:7: mcast group 10\.0\.0\.1 is not a multicast address/,
+    /^\/etc\/ha\.d\/ha\.cf:2: deadtime \(3000 ms\) must be more than twice keepalive \(2000 ms\)/,
+    /^\/etc\/ha\.d\/ha\.cf:8: initdead \(1000 ms\) is less than deadtime \(3000 ms\)/,
+  ])
+  t.equal(lines.length, 5, 'each error once')
+  t.throws(() => cf(text), { name: 'ConfigErrors', errors: [{ line: 5 }, { line: 6 }, { line: 7 }, { line: 2 }, { line: 8 }] })
+})

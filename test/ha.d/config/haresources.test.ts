@@ -37,3 +37,10 @@ t.test('script candidates: resource.d, then init.d', async (t) => {
   t.same(scriptCandidates('IPaddr'), ['/etc/ha.d/resource.d/IPaddr', '/etc/init.d/IPaddr'])
   t.same(scriptCandidates('x', '/n/etc/ha.d', '/n/init.d'), ['/n/etc/ha.d/resource.d/x', '/n/init.d/x'])
 })
+
+t.test('every wrong line is reported, each with its line, as Heartbeat does', async (t) => {
+  t.throws(() => parse('nodex hbtest::r1\nnodea hbtest::r2\nnodea ::x\nnodea 10.0.0.5 \\\n'), {
+    name: 'ConfigErrors',
+    message: /^\/etc\/ha\.d\/haresources:1: nodex is not a node.*\n\/etc\/ha\.d\/haresources:3: ::x: a resource starts.*\n\/etc\/ha\.d\/haresources:4: the last line ends with a backslash[^\n]*$/,
+  })
+})
