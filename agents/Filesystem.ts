@@ -56,7 +56,7 @@ type Ctx = ActionContext<typeof parameters, Target>
 /** force_unmount: safe is true here (the search for users never touches their files) */
 const forceUnmount = (text: string) => (text === 'safe' ? true : ocfBoolean(text))
 
-/** The resource as the actions need it: canonical mount point, what to mount, where the status file goes. */
+/** The resource as the actions need it (the resolve step): canonical mount point, what to mount, its options. */
 interface Target {
   dir: string
   source: Source
