@@ -51,19 +51,19 @@ const parameters = {
   },
 } as const
 
-type Ctx = ActionContext<typeof parameters>
+type Ctx = ActionContext<typeof parameters, Target>
 
 /** force_unmount: safe is true here (the search for users never touches their files) */
 const forceUnmount = (text: string) => (text === 'safe' ? true : ocfBoolean(text))
 
-/** The resource as the actions need it: canonical mount point, what to mount, where the status file goes. */
+/** The resource as the actions need it (the resolve step): canonical mount point, what to mount, its options. */
 interface Target {
   dir: string
   source: Source
   options: string[]
 }
 
-function target({ params }: Ctx): Target {
+function target(params: Ctx['params']): Target {
   const options = params.options ? params.options.split(',') : []
   let dir = normalize(params.directory).replace(/(.)\/+$/, '$1')
   try {
@@ -102,7 +102,7 @@ function notOurs(ctx: Ctx, t: Target, m: MountInfo): HaloError {
 }
 
 async function start(ctx: Ctx): Promise<number> {
-  const t = target(ctx)
+  const t = ctx.resolved
   const mounts = readMountInfo()
   const { ours, other } = await mountAt(ctx, t, mounts)
   if (other) throw notOurs(ctx, t, other)
@@ -160,7 +160,7 @@ async function fsck(ctx: Ctx, device: string, mounts: readonly MountInfo[]): Pro
 }
 
 async function monitor(ctx: Ctx): Promise<number> {
-  const t = target(ctx)
+  const t = ctx.resolved
   const { ours: mount, other } = await mountAt(ctx, t, readMountInfo())
   if (other) throw notOurs(ctx, t, other)
   if (!mount) return OCF.NOT_RUNNING
@@ -177,7 +177,7 @@ async function monitor(ctx: Ctx): Promise<number> {
 }
 
 async function stop(ctx: Ctx): Promise<number> {
-  const t = target(ctx)
+  const t = ctx.resolved
   const { ours: mount, other } = await mountAt(ctx, t, readMountInfo())
   // someone else's filesystem on our mount point: ours is not mounted, and theirs is not ours to remove
   if (other) ctx.log.warn(notOurs(ctx, t, other).message)
@@ -225,6 +225,7 @@ runAgent(
     monitorInterval: 20,
     depths: [0, 10, 20],
     binaries: () => ['mount', 'umount'],
+    resolve: target,
     validate,
     v1: {
       usage: 'Filesystem DEVICE DIRECTORY FSTYPE [OPTIONS] {start|stop|status}',

@@ -13,7 +13,7 @@ import { formatIP } from '../lib/net.ts'
 import { OCF } from '../lib/ocf/codes.ts'
 import { runAgent } from '../lib/ocf/run.ts'
 import { defineAgent, type ActionContext } from '../lib/ocf/spec.ts'
-import { ours, place, wanted, type Placement, type Wanted } from './IPaddr/address.ts'
+import { ours, place, virtualIP, type Placement, type VirtualIP } from './IPaddr/address.ts'
 import { announce, announcerArgv, checkAnnouncer, dadCleared, stopAnnouncing, type ArpSender } from './IPaddr/announce.ts'
 
 const parameters = {
@@ -25,6 +25,7 @@ const parameters = {
   },
   cidr_netmask: {
     type: 'string',
+    aliases: ['netmask'], // IPaddr2 has long taken `netmask` as an old name of cidr_netmask
     shortdesc: 'prefix length (24, 64) or IPv4 netmask',
     longdesc: 'Default: the prefix of the connected network holding the address. 255.255.255.0 is taken as 24.',
   },
@@ -50,17 +51,11 @@ const parameters = {
   },
 } as const
 
-type Ctx = ActionContext<typeof parameters>
-
-function address({ params, env }: Ctx): Wanted {
-  // IPaddr2 has long taken `netmask` as an old name of cidr_netmask
-  return wanted({ ...params, cidr_netmask: params.cidr_netmask ?? (env.OCF_RESKEY_netmask || undefined) })
-}
+type Ctx = ActionContext<typeof parameters, VirtualIP>
 
 async function validate(ctx: Ctx): Promise<void> {
   const { params, env } = ctx
   const bad = (name: string, why: string) => new HaloError(OCF.ERR_CONFIGURED, `parameter ${name}: ${why}`)
-  const w = address(ctx)
   if (params.arp_interval <= 0) throw bad('arp_interval', `${params.arp_interval} must be a positive number of ms`)
   if (params.arp_count <= 0) throw bad('arp_count', `${params.arp_count} must be at least 1`)
   if (!/^(forever|\d+)$/.test(params.preferred_lft)) throw bad('preferred_lft', `"${params.preferred_lft}" is not a number of seconds or forever`)
@@ -68,7 +63,7 @@ async function validate(ctx: Ctx): Promise<void> {
   // Only start and validate-all look at the host: a probe, monitor or stop on a node without this
   // interface must still answer (not running / stopped), not fail the resource everywhere.
   // (start places the address itself)
-  if (ctx.action === 'validate-all') await place(w, left(ctx))
+  if (ctx.action === 'validate-all') await place(ctx.resolved, left(ctx))
 }
 
 const left = (ctx: Ctx) => Math.max(1, ctx.deadline - performance.now())
@@ -83,51 +78,50 @@ function linkTrouble(link: Link | undefined, nic: string): string | undefined {
 }
 
 async function start(ctx: Ctx): Promise<number> {
-  const { params, log } = ctx
-  const w = address(ctx)
-  const at = await place(w, left(ctx))
+  const { params, log, resolved: vip } = ctx
+  const placement = await place(vip, left(ctx))
   // IPv4 on a link that is down is not seen here (that would cost a command): `ip addr add` says so below
-  const held = localHolders(w.ip)
-  const elsewhere = held.filter((a) => a.nic !== at.nic && a.nic !== 'lo')
-  if (elsewhere.length > 0) throw new HaloError(OCF.ERR_GENERIC, `${w.text} is already on ${elsewhere.map((a) => a.nic).join(', ')}, not ${at.nic}: take it off there first`)
+  const held = localHolders(vip.ip)
+  const elsewhere = held.filter((a) => a.nic !== placement.nic && a.nic !== 'lo')
+  if (elsewhere.length > 0) throw new HaloError(OCF.ERR_GENERIC, `${vip.text} is already on ${elsewhere.map((a) => a.nic).join(', ')}, not ${placement.nic}: take it off there first`)
 
-  const link = linkOf(at.nic)!
+  const link = linkOf(placement.nic)!
   if (!link.up) {
-    log.info(`bringing ${at.nic} up`)
-    await runOk(['ip', 'link', 'set', 'dev', at.nic, 'up'], { timeout: left(ctx) })
-    await carrier(ctx, at.nic)
-  } else if (linkTrouble(link, at.nic)) {
-    throw new HaloError(OCF.ERR_GENERIC, `cannot serve ${w.text}: ${linkTrouble(link, at.nic)}`)
+    log.info(`bringing ${placement.nic} up`)
+    await runOk(['ip', 'link', 'set', 'dev', placement.nic, 'up'], { timeout: left(ctx) })
+    await carrier(ctx, placement.nic)
+  } else if (linkTrouble(link, placement.nic)) {
+    throw new HaloError(OCF.ERR_GENERIC, `cannot serve ${vip.text}: ${linkTrouble(link, placement.nic)}`)
   }
-  if (held.some((a) => a.nic === at.nic)) {
-    log.info(`${w.text} is already on ${at.nic}`)
+  if (held.some((a) => a.nic === placement.nic)) {
+    log.info(`${vip.text} is already on ${placement.nic}`)
     return OCF.SUCCESS
   }
 
-  const argv = link.loopback || link.noarp ? undefined : announcerArgv(w, at, { sender: params.arp_sender as ArpSender, interval: params.arp_interval, count: params.arp_count })
+  const argv = link.loopback || link.noarp ? undefined : announcerArgv(vip, placement, { sender: params.arp_sender as ArpSender, interval: params.arp_interval, count: params.arp_count })
   if (argv) checkAnnouncer(argv)
-  stopAnnouncing(w, log) // a leftover from an earlier run would announce on the wrong link
-  await addAddress(ctx, w, at)
-  if (w.ip.family === 6 && !params.nodad) await dadCleared(w, at, ctx.deadline - margin(ctx))
-  if (argv) await announce(w, argv, params.arp_bg, ctx.deadline, log)
+  stopAnnouncing(vip, log) // a leftover from an earlier run would announce on the wrong link
+  await addAddress(ctx, vip, placement)
+  if (vip.ip.family === 6 && !params.nodad) await dadCleared(vip, placement, ctx.deadline - margin(ctx))
+  if (argv) await announce(vip, argv, params.arp_bg, ctx.deadline, log)
   return OCF.SUCCESS
 }
 
-async function addAddress(ctx: Ctx, w: Wanted, at: Placement): Promise<void> {
+async function addAddress(ctx: Ctx, vip: VirtualIP, placement: Placement): Promise<void> {
   const { params, log } = ctx
-  const v6 = w.ip.family === 6
-  const argv = ['ip', v6 ? '-6' : '-4', 'addr', 'add', `${w.text}/${at.prefix}`]
-  if (at.broadcast) argv.push('brd', formatIP(at.broadcast))
-  argv.push('dev', at.nic)
-  if (w.label) argv.push('label', w.label)
+  const v6 = vip.ip.family === 6
+  const argv = ['ip', v6 ? '-6' : '-4', 'addr', 'add', `${vip.text}/${placement.prefix}`]
+  if (placement.broadcast) argv.push('brd', formatIP(placement.broadcast))
+  argv.push('dev', placement.nic)
+  if (vip.label) argv.push('label', vip.label)
   if (v6 && params.nodad) argv.push('nodad')
   if (params.noprefixroute) argv.push('noprefixroute')
   if (v6) argv.push('preferred_lft', params.preferred_lft)
-  log.info(`adding ${w.text}/${at.prefix} to ${at.nic}${w.label ? ` as ${w.label}` : ''}`)
+  log.info(`adding ${vip.text}/${placement.prefix} to ${placement.nic}${vip.label ? ` as ${vip.label}` : ''}`)
   const r = await run(argv, { timeout: left(ctx) })
   if (r.code === 0) return
-  if (/File exists|already assigned/.test(r.stderr)) return log.info(`${w.text} was already on ${at.nic}`)
-  throw new HaloError(OCF.ERR_GENERIC, `cannot add ${w.text} to ${at.nic}: ${argv.join(' ')}: ${describeFailure(r)}`)
+  if (/File exists|already assigned/.test(r.stderr)) return log.info(`${vip.text} was already on ${placement.nic}`)
+  throw new HaloError(OCF.ERR_GENERIC, `cannot add ${vip.text} to ${placement.nic}: ${argv.join(' ')}: ${describeFailure(r)}`)
 }
 
 /** A link just brought up may take a few seconds to see its carrier (autonegotiation). */
@@ -140,21 +134,21 @@ async function carrier(ctx: Ctx, nic: string): Promise<void> {
 }
 
 async function monitor(ctx: Ctx): Promise<number> {
-  const w = address(ctx)
-  const [mine] = ours(w, await holdersOf(w.ip, { quick: true, timeout: left(ctx) }))
+  const vip = ctx.resolved
+  const [mine] = ours(vip, await holdersOf(vip.ip, { quick: true, timeout: left(ctx) }))
   if (!mine) return OCF.NOT_RUNNING
   const trouble = linkTrouble(linkOf(mine.nic), mine.nic)
-  if (trouble) throw new HaloError(OCF.ERR_GENERIC, `${w.text} is on ${mine.nic}, but ${trouble}`)
-  if (mine.dadFailed) throw new HaloError(OCF.ERR_GENERIC, `another host on the link of ${mine.nic} has ${w.text} too (IPv6 duplicate address detection failed)`)
+  if (trouble) throw new HaloError(OCF.ERR_GENERIC, `${vip.text} is on ${mine.nic}, but ${trouble}`)
+  if (mine.dadFailed) throw new HaloError(OCF.ERR_GENERIC, `another host on the link of ${mine.nic} has ${vip.text} too (IPv6 duplicate address detection failed)`)
   return OCF.SUCCESS
 }
 
 async function stop(ctx: Ctx): Promise<number> {
-  const w = address(ctx)
-  stopAnnouncing(w, ctx.log)
-  for (const a of ours(w, await holdersOf(w.ip, { quick: true, timeout: left(ctx) }))) {
-    ctx.log.info(`removing ${w.text}/${a.prefix} from ${a.nic}`)
-    await runOk(['ip', w.ip.family === 6 ? '-6' : '-4', 'addr', 'del', `${w.text}/${a.prefix}`, 'dev', a.nic], { timeout: left(ctx) })
+  const vip = ctx.resolved
+  stopAnnouncing(vip, ctx.log)
+  for (const a of ours(vip, await holdersOf(vip.ip, { quick: true, timeout: left(ctx) }))) {
+    ctx.log.info(`removing ${vip.text}/${a.prefix} from ${a.nic}`)
+    await runOk(['ip', vip.ip.family === 6 ? '-6' : '-4', 'addr', 'del', `${vip.text}/${a.prefix}`, 'dev', a.nic], { timeout: left(ctx) })
   }
   return OCF.SUCCESS
 }
@@ -178,6 +172,7 @@ runAgent(
     parameters,
     timeouts: { start: 20, stop: 20, monitor: 20, 'validate-all': 20 },
     binaries: () => ['ip'],
+    resolve: virtualIP,
     validate,
     v1: { usage: 'IPaddr ip[/bits[/nic[:label][/broadcast]]] {start|stop|status}', parse: parseV1 },
     actions: { start, stop, monitor },

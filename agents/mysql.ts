@@ -43,12 +43,7 @@ const parameters = {
   enable_creation: { type: 'boolean', default: false, shortdesc: 'initialise an empty datadir', longdesc: 'When the datadir holds no system database, initialise it (mariadb-install-db, mysql_install_db, or mysqld --initialize-insecure) instead of refusing to start.' },
 } as const
 
-type Ctx = ActionContext<typeof parameters>
-
-let resolved: Settings | undefined
-/** the server's paths, worked out once (validate does it first, so a missing my.cnf is reported as such) */
-const where = ({ params: p }: Ctx): Settings =>
-  (resolved ??= settings({ config: p.config, datadir: p.datadir, pid: p.pid, socket: p.socket, log: p.log, user: p.user }))
+type Ctx = ActionContext<typeof parameters, Settings>
 
 /** how long a single greeting may take: a hung server fails the monitor, not the action's timeout */
 const greetMs = (ctx: Ctx) => Math.max(1, Math.min(5000, ctx.deadline - performance.now() - 100))
@@ -57,8 +52,7 @@ function validate(ctx: Ctx): void | Promise<void> {
   const { test_table } = ctx.params
   if (!/^[\w$]+(\.[\w$]+)?$/.test(test_table)) throw new HaloError(OCF.ERR_CONFIGURED, `parameter test_table: "${test_table}" is not a table name (db.table)`)
   splitWords(ctx.params.additional_parameters ?? '', 'additional_parameters')
-  where(ctx)
-  if (ctx.action === 'validate-all') return account(where(ctx).user, ctx.params.group).then(() => {})
+  if (ctx.action === 'validate-all') return account(ctx.resolved.user, ctx.params.group).then(() => {})
 }
 
 async function launchSpec(ctx: Ctx, s: Settings): Promise<Launch> {
@@ -74,7 +68,7 @@ async function launchSpec(ctx: Ctx, s: Settings): Promise<Launch> {
 }
 
 async function start(ctx: Ctx): Promise<number> {
-  const s = where(ctx)
+  const s = ctx.resolved
   const state = await serverState(s, ctx.params.binary, greetMs(ctx), (await account(s.user, ctx.params.group)).uid)
   switch (state.kind) {
     case 'running':
@@ -95,7 +89,7 @@ async function start(ctx: Ctx): Promise<number> {
 }
 
 async function monitor(ctx: Ctx): Promise<number> {
-  const s = where(ctx)
+  const s = ctx.resolved
   const state = await serverState(s, ctx.params.binary, greetMs(ctx))
   if (state.kind === 'stopped') return OCF.NOT_RUNNING
   // Heartbeat's `status` is its "do I hold it?" before each start: after the peer's power cut, the pid file on
@@ -120,7 +114,7 @@ async function query(ctx: Ctx, s: Settings): Promise<void> {
 }
 
 async function stop(ctx: Ctx): Promise<number> {
-  const s = where(ctx)
+  const s = ctx.resolved
   // no greeting asked of a server being stopped: a hung one would spend the time its KILL needs
   // a user this host does not know runs nothing: then no process is the server, whatever its pid file says
   const uid = await account(s.user, ctx.params.group).then((a) => a.uid, () => -1)
@@ -184,6 +178,7 @@ runAgent(
     timeouts: { start: 120, stop: 120, monitor: 30 },
     depths: [0, 10],
     binaries: (p) => [p.binary, p.client_binary],
+    resolve: settings,
     validate,
     v1: {
       usage: 'mysqld [/etc/mysql/my.cnf] {start|stop|status}',

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { connect as tcpConnect, type Socket } from 'node:net'
+import { errorPacketText, isErrorPacket } from '../lib/mysql.ts'
 
 export interface Login {
   host: string
@@ -114,7 +115,7 @@ export class Connection {
       this.send(scramble(login.password, reply.subarray(reply.indexOf(0, 1) + 1, reply.indexOf(0, 1) + 21)))
       reply = await this.packet()
     }
-    if (reply[0] !== 0x00) throw new MysqlError(`login refused: ${errorText(reply)}`)
+    if (reply[0] !== 0x00) throw new MysqlError(`login refused: unexpected packet 0x${reply[0].toString(16)}`)
   }
 
   private send(payload: Buffer): void {
@@ -132,7 +133,7 @@ export class Connection {
           this.seq = this.buffer[3] + 1
           const payload = this.buffer.subarray(4, 4 + length)
           this.buffer = this.buffer.subarray(4 + length)
-          if (payload[0] === 0xff) throw new MysqlError(errorText(payload))
+          if (isErrorPacket(payload)) throw new MysqlError(errorPacketText(payload))
           return payload
         }
       }
@@ -140,12 +141,6 @@ export class Connection {
       await new Promise<void>((resolve) => (this.waiting = resolve))
     }
   }
-}
-
-/** ERR packet: code, SQL state, message */
-function errorText(p: Buffer): string {
-  if (p[0] !== 0xff) return `unexpected packet 0x${p[0].toString(16)}`
-  return `ERROR ${p.readUInt16LE(1)} (${p.subarray(4, 9).toString()}): ${p.subarray(9).toString()}`
 }
 
 /** a text-protocol row: length-encoded strings, 0xfb for NULL */

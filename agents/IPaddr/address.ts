@@ -7,7 +7,7 @@ import { broadcastOf, formatIP, isLinkLocal, isLoopback, isMulticast, networkOf,
 import { addresses, bestRoutes, isInterfaceName, linkOf, routesTo, type Assigned, type Route } from '../../lib/netif.ts'
 import { OCF } from '../../lib/ocf/codes.ts'
 
-export interface Wanted {
+export interface VirtualIP {
   ip: IP
   /** canonical text, as `ip addr` prints it */
   text: string
@@ -30,7 +30,7 @@ export interface RawAddress {
 const bad = (name: string, why: string) => new HaloError(OCF.ERR_CONFIGURED, `parameter ${name}: ${why}`)
 
 /** Checks the address parameters; throws HaloError(6) naming the parameter. Looks nothing up. */
-export function wanted(p: RawAddress): Wanted {
+export function virtualIP(p: RawAddress): VirtualIP {
   const ip = parseIP(p.ip)
   if (!ip) throw bad('ip', `"${p.ip}" is not an IPv4 or IPv6 address`)
   if (ip.value === 0n || isMulticast(ip)) throw bad('ip', `"${p.ip}" cannot be an interface address`)
@@ -51,7 +51,7 @@ export function wanted(p: RawAddress): Wanted {
     }
   }
 
-  let broadcast: Wanted['broadcast']
+  let broadcast: VirtualIP['broadcast']
   if (p.broadcast !== undefined && p.broadcast !== '+') {
     if (!v4) throw bad('broadcast', `IPv6 has no broadcast address (ip is ${text})`)
     const brd = p.broadcast === '-' ? 'none' : parseIP(p.broadcast)
@@ -78,33 +78,33 @@ export interface Placement {
 }
 
 /** Finds the interface and prefix the admin left out from the connected routes; 6 when nothing fits. */
-export async function place(w: Wanted, timeout: number): Promise<Placement> {
-  if (w.nic !== undefined && !linkOf(w.nic)) throw bad('nic', `there is no interface ${w.nic} on this host`)
-  let { nic, prefix } = w
+export async function place(vip: VirtualIP, timeout: number): Promise<Placement> {
+  if (vip.nic !== undefined && !linkOf(vip.nic)) throw bad('nic', `there is no interface ${vip.nic} on this host`)
+  let { nic, prefix } = vip
   if (nic === undefined || prefix === undefined) {
     const onNic = (r: Route) => nic === undefined || r.dev === nic
-    let best = bestRoutes((await routesTo(w.ip, timeout)).filter(onNic), w.ip)
+    let best = bestRoutes((await routesTo(vip.ip, timeout)).filter(onNic), vip.ip)
     // a link that is down has lost its connected routes, but not its addresses: their networks say the same
-    if (best.length === 0) best = bestRoutes((await addresses(w.ip.family, timeout)).map(networkOfAssigned).filter(onNic), w.ip)
+    if (best.length === 0) best = bestRoutes((await addresses(vip.ip.family, timeout)).map(networkOfAssigned).filter(onNic), vip.ip)
     if (best.length === 0) {
       throw new HaloError(
         OCF.ERR_CONFIGURED,
         nic === undefined
-          ? `ip ${w.text} matches no interface: no interface is on a network holding it (give nic and cidr_netmask, or give an interface an address on that network)`
-          : `ip ${w.text} is on no network of ${nic}: give cidr_netmask`,
+          ? `ip ${vip.text} matches no interface: no interface is on a network holding it (give nic and cidr_netmask, or give an interface an address on that network)`
+          : `ip ${vip.text} is on no network of ${nic}: give cidr_netmask`,
       )
     }
-    if (best.length > 1) throw bad('nic', `not given, and ${w.text} is on the network of ${best.map((r) => r.dev).join(', ')}: say which`)
+    if (best.length > 1) throw bad('nic', `not given, and ${vip.text} is on the network of ${best.map((r) => r.dev).join(', ')}: say which`)
     nic ??= best[0].dev
     prefix ??= best[0].prefix
   }
-  const broadcast = w.broadcast === 'none' ? undefined : (w.broadcast ?? broadcastOf(w.ip, prefix))
+  const broadcast = vip.broadcast === 'none' ? undefined : (vip.broadcast ?? broadcastOf(vip.ip, prefix))
   return { nic, prefix, broadcast }
 }
 
 const networkOfAssigned = (a: Assigned): Route => ({ net: networkOf(a.ip, a.prefix), prefix: a.prefix, dev: a.nic })
 
 /** Of the interfaces holding the address, those that are this resource's: its nic, or any but loopback. */
-export function ours(w: Wanted, holders: readonly Assigned[]): Assigned[] {
-  return holders.filter((a) => (w.nic !== undefined ? a.nic === w.nic : a.nic !== 'lo' || isLoopback(w.ip)))
+export function ours(vip: VirtualIP, holders: readonly Assigned[]): Assigned[] {
+  return holders.filter((a) => (vip.nic !== undefined ? a.nic === vip.nic : a.nic !== 'lo' || isLoopback(vip.ip)))
 }

@@ -4,6 +4,7 @@
  */
 import { basename } from 'node:path'
 import type { Socket } from 'node:net'
+import { errorPacketText, isErrorPacket } from '../../lib/mysql.ts'
 import { connect, type ConnectResult } from '../../lib/tcp.ts'
 
 export interface Greeting {
@@ -33,7 +34,7 @@ function readGreeting(s: Socket, g: Partial<Greeting>): Promise<void> {
       if (buf.length < 4 || buf.length < 4 + buf.readUIntLE(0, 3)) return
       const payload = buf.subarray(4, 4 + buf.readUIntLE(0, 3))
       if (payload[0] === 10) g.version = payload.subarray(1, payload.indexOf(0, 1)).toString('latin1')
-      else if (payload[0] === 0xff) g.refusal = `error ${payload.readUInt16LE(1)}: ${payload.subarray(payload[3] === 0x23 ? 9 : 3).toString('utf8')}`
+      else if (isErrorPacket(payload)) g.refusal = errorPacketText(payload)
       else return reject(new Error(`not a MySQL greeting (first byte ${payload[0]})`))
       resolve()
     })

@@ -99,9 +99,15 @@ async function datadirReady(l: Launch): Promise<void> {
     }
     await createDatadir(l)
   }
+  // On a shared or DRBD disk the owner is the uid the other node's mysql user has: Debian's adduser
+  // --system picks it per node, so the two can differ, and then only the node that initialised it can start.
   const owner = statSync(datadir).uid
   if (owner !== l.account.uid) {
-    throw new HaloError(OCF.ERR_PERM, `datadir ${datadir} belongs to uid ${owner}, not to ${l.account.name}: chown -R ${l.account.name}: ${datadir}`)
+    const { name, uid } = l.account
+    throw new HaloError(
+      OCF.ERR_PERM,
+      `datadir ${datadir} belongs to uid ${owner}, but the server runs as ${name} (uid ${uid}): give ${name} the same uid on every node (or chown -R ${name}: ${datadir})`,
+    )
   }
 }
 

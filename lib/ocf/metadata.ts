@@ -26,7 +26,7 @@ const desc = (name: 'longdesc' | 'shortdesc', text: string): Node => ({ name, at
  * A promotable agent (one with promote) is monitored once per role, and Pacemaker needs the two intervals
  * to differ; the roles are named as Pacemaker 2.1 and its own Stateful agent name them.
  */
-function monitors(spec: AgentSpec<ParamSpecs>, timeout: string, depth: string): Attrs[] {
+function monitors(spec: AgentSpec<ParamSpecs, unknown>, timeout: string, depth: string): Attrs[] {
   const interval = spec.monitorInterval ?? 10
   if (!spec.actions.promote) return [{ name: 'monitor', timeout, interval: `${interval}s`, depth }]
   return [
@@ -35,7 +35,7 @@ function monitors(spec: AgentSpec<ParamSpecs>, timeout: string, depth: string): 
   ]
 }
 
-export function metaData(spec: AgentSpec<ParamSpecs>): string {
+export function metaData(spec: AgentSpec<ParamSpecs, unknown>): string {
   const t = (action: string, fallback: number) => `${spec.timeouts?.[action as 'start'] ?? fallback}s`
   const actions: Attrs[] = [
     { name: 'start', timeout: t('start', 20) },

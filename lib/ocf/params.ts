@@ -50,7 +50,8 @@ function convert(name: string, spec: ParamSpec, text: string): string | number |
   }
 }
 
-/** The OCF_RESKEY_* values of the environment, by parameter name. */
+/** The OCF_RESKEY_* values of the environment, by parameter name; an old name (alias) when the name is unset. */
 export function paramsFromEnv(specs: ParamSpecs, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
-  return Object.fromEntries(Object.keys(specs).map((name) => [name, env[`OCF_RESKEY_${name}`]]))
+  const value = (name: string) => (env[`OCF_RESKEY_${name}`] === '' ? undefined : env[`OCF_RESKEY_${name}`])
+  return Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, [name, ...(spec.aliases ?? [])].map(value).find((v) => v !== undefined)]))
 }

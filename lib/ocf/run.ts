@@ -11,14 +11,14 @@ import { Logger, ocfLogSinks } from '../log.ts'
 import { findExecutable } from '../which.ts'
 import { OCF } from './codes.ts'
 import { parseParams, paramsFromEnv } from './params.ts'
-import type { Action, ActionContext, ActionName, AgentSpec, ParamSpecs } from './spec.ts'
+import type { Action, ActionContext, ActionName, AgentSpec, ParamSpecs, Params } from './spec.ts'
 
 const v1Actions = new Set(['start', 'stop', 'status'])
 
-export function runAgent<P extends ParamSpecs>(spec: AgentSpec<P>): void {
+export function runAgent<P extends ParamSpecs, R>(spec: AgentSpec<P, R>): void {
   const invokedAs = basename(process.argv[1] ?? spec.name)
   const log = new Logger(ocfLogSinks(`${invokedAs}(${process.env.OCF_RESOURCE_INSTANCE ?? invokedAs})`))
-  dispatch(spec as unknown as AgentSpec<ParamSpecs>, process.argv.slice(2), process.env, log).then(
+  dispatch(spec as unknown as AgentSpec<ParamSpecs, unknown>, process.argv.slice(2), process.env, log).then(
     async (code) => {
       await log.close()
       process.exit(code)
@@ -27,14 +27,14 @@ export function runAgent<P extends ParamSpecs>(spec: AgentSpec<P>): void {
 }
 
 /** Heartbeat calls with positional arguments; Pacemaker with one action and OCF_* in the environment. */
-function isV1(spec: AgentSpec<ParamSpecs>, args: readonly string[], env: NodeJS.ProcessEnv): boolean {
+function isV1(spec: AgentSpec<ParamSpecs, unknown>, args: readonly string[], env: NodeJS.ProcessEnv): boolean {
   if (!spec.v1) return false
   if (args.length >= 2) return true
   return v1Actions.has(args[0]) && env.OCF_ROOT === undefined && !Object.keys(env).some((k) => k.startsWith('OCF_RESKEY_'))
 }
 
 export async function dispatch(
-  spec: AgentSpec<ParamSpecs>,
+  spec: AgentSpec<ParamSpecs, unknown>,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   log: Logger,
@@ -68,18 +68,19 @@ export async function dispatch(
 }
 
 async function attempt(
-  spec: AgentSpec<ParamSpecs>,
+  spec: AgentSpec<ParamSpecs, unknown>,
   action: string,
-  fn: Action<ParamSpecs> | undefined,
+  fn: Action<ParamSpecs, unknown> | undefined,
   v1Args: readonly string[] | undefined,
   env: NodeJS.ProcessEnv,
   log: Logger,
   probe: boolean,
-): Promise<{ code: number; ctx?: ActionContext<ParamSpecs> }> {
-  let ctx: ActionContext<ParamSpecs>
+): Promise<{ code: number; ctx?: ActionContext<ParamSpecs, unknown> }> {
+  let ctx: ActionContext<ParamSpecs, unknown>
   try {
-    ctx = context(spec, action, v1Args, env, log, probe)
-    checkBinaries(spec, ctx, env)
+    const given = context(spec, action, v1Args, env, log, probe)
+    checkBinaries(spec, given.params, env)
+    ctx = { ...given, resolved: spec.resolve?.(given.params) }
     await spec.validate?.(ctx)
   } catch (err) {
     const code = codeOf(err)
@@ -101,20 +102,20 @@ async function attempt(
   }
 }
 
-function actionFunction(spec: AgentSpec<ParamSpecs>, action: string) {
+function actionFunction(spec: AgentSpec<ParamSpecs, unknown>, action: string) {
   if (action === 'status') return spec.actions.monitor
   if (action === 'validate-all') return undefined
   return Object.hasOwn(spec.actions, action) ? spec.actions[action as ActionName] : undefined
 }
 
 function context(
-  spec: AgentSpec<ParamSpecs>,
+  spec: AgentSpec<ParamSpecs, unknown>,
   action: string,
   v1Args: readonly string[] | undefined,
   env: NodeJS.ProcessEnv,
   log: Logger,
   probe: boolean,
-): ActionContext<ParamSpecs> {
+): Omit<ActionContext<ParamSpecs>, 'resolved'> {
   const raw = v1Args ? spec.v1!.parse(v1Args) : paramsFromEnv(spec.parameters, env)
   const metaTimeout = Number(env.OCF_RESKEY_CRM_meta_timeout)
   const timeout = metaTimeout > 0 ? metaTimeout : (spec.timeouts?.[action as ActionName] ?? 20) * 1000
@@ -138,8 +139,8 @@ function depthOf(depths: readonly number[], level: string | undefined): number {
   return Math.max(0, ...depths.filter((d) => d <= wanted))
 }
 
-function checkBinaries(spec: AgentSpec<ParamSpecs>, ctx: ActionContext<ParamSpecs>, env: NodeJS.ProcessEnv): void {
-  for (const bin of spec.binaries?.(ctx.params) ?? []) {
+function checkBinaries(spec: AgentSpec<ParamSpecs, unknown>, params: Params<ParamSpecs>, env: NodeJS.ProcessEnv): void {
+  for (const bin of spec.binaries?.(params) ?? []) {
     if (env.OCF_TESTER_FAIL_HAVE_BINARY === '1' || findExecutable(bin, (env.PATH ?? '').split(':')) === undefined) {
       throw new HaloError(OCF.ERR_INSTALLED, `${bin} is not installed (needed by ${spec.name})`)
     }
@@ -158,7 +159,7 @@ function exitReason(env: NodeJS.ProcessEnv, log: Logger, reason: string): void {
 }
 
 /** What Heartbeat's ResourceManager reads from `status`: the words matter, and the LSB code for people. */
-function v1Status(code: number, said: ActionContext<ParamSpecs>['v1Status']): number {
+function v1Status(code: number, said: ActionContext<ParamSpecs, unknown>['v1Status']): number {
   if (said) {
     process.stdout.write(`${said.line}\n`)
     return said.exitCode
@@ -168,7 +169,7 @@ function v1Status(code: number, said: ActionContext<ParamSpecs>['v1Status']): nu
   return running ? 0 : 3
 }
 
-function usage(spec: AgentSpec<ParamSpecs>): string {
+function usage(spec: AgentSpec<ParamSpecs, unknown>): string {
   const ocf = `usage: ${spec.name} {start|stop|monitor|status|validate-all|meta-data${Object.keys(spec.actions)
     .filter((a) => !['start', 'stop', 'monitor'].includes(a))
     .map((a) => `|${a}`)

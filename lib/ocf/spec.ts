@@ -18,6 +18,11 @@ export interface ParamSpec {
   choices?: readonly string[]
   /** time: the unit of a bare number (default s) */
   unit?: TimeUnit
+  /**
+   * old names of this parameter, read from OCF_RESKEY_<alias> when it is unset, so configurations written
+   * for an older agent keep working; meta-data advertises the current name only
+   */
+  aliases?: readonly string[]
 }
 
 export type ParamSpecs = Record<string, ParamSpec>
@@ -29,8 +34,10 @@ export type Params<P extends ParamSpecs> = {
   [K in keyof P]: P[K] extends { required: true } | { default: unknown } ? ValueOf<P[K]> : ValueOf<P[K]> | undefined
 }
 
-export interface ActionContext<P extends ParamSpecs> {
+export interface ActionContext<P extends ParamSpecs, R = undefined> {
   params: Params<P>
+  /** what the agent's resolve step made of the parameters, worked out once per call */
+  resolved: R
   action: string
   /** OCF_CHECK_LEVEL, lowered to the deepest level the agent has that does not exceed it */
   depth: number
@@ -53,17 +60,17 @@ export interface ActionContext<P extends ParamSpecs> {
 }
 
 /** An action returns an OCF code, or throws a HaloError carrying one with the reason. */
-export type Action<P extends ParamSpecs> = (ctx: ActionContext<P>) => Promise<number> | number
+export type Action<P extends ParamSpecs, R = undefined> = (ctx: ActionContext<P, R>) => Promise<number> | number
 
 export type ActionName = 'start' | 'stop' | 'monitor' | 'promote' | 'demote' | 'notify' | 'reload'
 
-export interface AgentSpec<P extends ParamSpecs> {
+export interface AgentSpec<P extends ParamSpecs, R = undefined> {
   name: string
   version: string
   shortdesc: string
   longdesc: string
   parameters: P
-  actions: { start: Action<P>; stop: Action<P>; monitor: Action<P> } & Partial<Record<ActionName, Action<P>>>
+  actions: { start: Action<P, R>; stop: Action<P, R>; monitor: Action<P, R> } & Partial<Record<ActionName, Action<P, R>>>
   /** default timeouts in seconds, as advertised in meta-data */
   timeouts?: Partial<Record<ActionName | 'validate-all', number>>
   /** monitor interval in seconds advertised in meta-data (default 10) */
@@ -72,8 +79,14 @@ export interface AgentSpec<P extends ParamSpecs> {
   depths?: readonly number[]
   /** programs the agent cannot work without; missing ones give 5 (7 for a probe) */
   binaries?: (params: Params<P>) => readonly string[]
+  /**
+   * What the parameters mean (an address and its interface, a canonical mount point, paths read from an
+   * option file), worked out once per call, after the binaries are checked and before validate; the
+   * result is ctx.resolved for validate and the action. Throws HaloError(6 | 5, reason) like validate.
+   */
+  resolve?: (params: Params<P>) => R
   /** checks beyond types, before any action touches the system; throws HaloError(6 | 5 | 2, reason) */
-  validate?: (ctx: ActionContext<P>) => Promise<void> | void
+  validate?: (ctx: ActionContext<P, R>) => Promise<void> | void
   /** the Heartbeat v1 (haresources) form: positional arguments mapped onto parameters */
   v1?: {
     usage: string
@@ -81,6 +94,6 @@ export interface AgentSpec<P extends ParamSpecs> {
   }
 }
 
-export function defineAgent<P extends ParamSpecs>(spec: AgentSpec<P>): AgentSpec<P> {
+export function defineAgent<P extends ParamSpecs, R = undefined>(spec: AgentSpec<P, R>): AgentSpec<P, R> {
   return spec
 }

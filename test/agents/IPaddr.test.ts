@@ -103,6 +103,15 @@ t.test('IPv6 nodad: usable at once', async (t) => {
   t.equal((await ocf('IPaddr', 'stop', { params, netns: node })).code, 0)
 })
 
+t.test('the old parameter name netmask still sets the prefix', async (t) => {
+  const { node } = await pair(t)
+  const params = { ip: '10.20.0.9', nic: 'eth0', netmask: '255.255.0.0' }
+  t.equal((await ocf('IPaddr', 'start', { params, netns: node })).code, 0)
+  t.match(await addrs(node), /inet 10\.20\.0\.9\/16 brd 10\.20\.255\.255 /)
+  t.equal((await ocf('IPaddr', 'stop', { params, netns: node })).code, 0)
+  t.notMatch(await addrs(node), /10\.20\.0\.9\//)
+})
+
 t.test('monitor: running only while the link is up with carrier', async (t) => {
   const { node, peer } = await pair(t)
   const params = { ip: '10.20.0.8' }

@@ -137,6 +137,18 @@ t.test('a missing, an empty and a corrupt datadir: start refuses or fails with t
   t.equal((await ocf('mysql', 'monitor', { params: m.params })).code, 7, 'nothing runs, nothing left behind')
 })
 
+t.test("a datadir owned by another uid (the mysql user's uid differs between the nodes): 4, naming both uids", async (t) => {
+  const m = await mariadb(t)
+  const mysql = await account('mysql')
+  const peerUid = mysql.uid + 4242 // the mysql user's uid on the node that wrote the disk
+  chownSync(m.datadir, peerUid, mysql.gid)
+  const start = await ocf('mysql', 'start', { params: m.params })
+  t.equal(start.code, 4, start.stderr)
+  t.match(reason(start.stderr), `datadir ${m.datadir} belongs to uid ${peerUid}, but the server runs as mysql (uid ${mysql.uid})`)
+  t.match(reason(start.stderr), 'same uid on every node')
+  t.notOk(existsSync(m.pid), 'nothing started')
+})
+
 t.test('depth 10 with test_user: right and wrong credentials, a missing table', async (t) => {
   const m = await mariadb(t)
   t.equal((await ocf('mysql', 'start', { params: m.params })).code, 0)

@@ -35,3 +35,12 @@ t.test('OCF_RESKEY_* by parameter name; other variables ignored', async (t) => {
   t.notOk('other' in raw)
   t.notOk('CRM_meta_timeout' in raw)
 })
+
+t.test('an old name (alias) is read when the parameter is unset or empty; the current name wins', async (t) => {
+  const aliased = { cidr_netmask: { type: 'string', aliases: ['netmask'], shortdesc: 'prefix' } } as const
+  t.equal(paramsFromEnv(aliased, { OCF_RESKEY_netmask: '24' }).cidr_netmask, '24')
+  t.equal(paramsFromEnv(aliased, { OCF_RESKEY_cidr_netmask: '', OCF_RESKEY_netmask: '24' }).cidr_netmask, '24', 'empty counts as unset')
+  t.equal(paramsFromEnv(aliased, { OCF_RESKEY_cidr_netmask: '16', OCF_RESKEY_netmask: '24' }).cidr_netmask, '16')
+  t.equal(paramsFromEnv(aliased, {}).cidr_netmask, undefined)
+  t.notOk('netmask' in paramsFromEnv(aliased, { OCF_RESKEY_netmask: '24' }), 'the old name is no parameter of its own')
+})
