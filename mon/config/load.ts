@@ -10,7 +10,7 @@ import { clientPatterns, readMonCf } from './moncf.ts'
 import { ConfigError } from '../../lib/errors.ts'
 import { type AuthRules, DEFAULT_AUTH_CF, parseAuthCf, readAuthCf } from '../authcf.ts'
 import { pamAvailable } from '../login.ts'
-import type { MonConfig, Settings } from '../types.ts'
+import type { Globals, MonConfig } from '../types.ts'
 
 /** What the command line sets; these win over mon.cf. */
 export interface Overrides {
@@ -42,7 +42,7 @@ export async function loadConfig(path: string, over: Overrides, warn: (text: str
   const basedir = (over.basedir ?? g.basedir ?? '/usr/lib/mon').replace(/\/$/, '')
   const under = (dirs: string[]) => dirs.map((d) => (isAbsolute(d) ? d : join(basedir, d)))
   const cfbasedir = over.cfbasedir ?? g.cfbasedir ?? '/etc/mon'
-  const globals: Settings = {
+  const globals: Globals = {
     alertdir: under(over.alertdir ?? g.alertdir ?? ['/usr/local/lib/mon/alert.d', 'alert.d']),
     mondir: under(over.mondir ?? g.mondir ?? ['/usr/local/lib/mon/mon.d', 'mon.d']),
     logdir: over.logdir ?? g.logdir ?? firstDir(['/var/log/mon'], 'log.d'),
@@ -78,7 +78,7 @@ const loopback = (bind: string) => /^(127\.|::1$|localhost$)/.test(bind)
  * and not there: mon would not start; halo-mon applies the rules of Debian's auth.cf (status for all,
  * changes after a login) and says so when it listens beyond loopback.
  */
-function readAuth(named: string | undefined, globals: Settings, warn: (text: string) => void): AuthRules {
+function readAuth(named: string | undefined, globals: Globals, warn: (text: string) => void): AuthRules {
   const path = resolve(globals.cfbasedir, named ?? 'auth.cf')
   if (named !== undefined || existsSync(path)) return readAuthCf(path, warn)
   if (!loopback(globals.serverbind)) {
@@ -92,7 +92,7 @@ function readAuth(named: string | undefined, globals: Settings, warn: (text: str
 }
 
 /** What the authtypes need must be there now, not at the first login (mon checks them when reading mon.cf). */
-async function checkLogin(monCf: string, { login }: Settings): Promise<void> {
+async function checkLogin(monCf: string, { login }: Globals): Promise<void> {
   if (login.types.includes('userfile') && !existsSync(login.userfile)) {
     throw new ConfigError(monCf, 0, `authtype userfile: the userfile ${login.userfile} does not exist: create it ('user : crypt hash' lines) or set userfile`)
   }
