@@ -35,6 +35,24 @@ export class ConfigError extends HaloError {
   }
 }
 
+/**
+ * Every independent error of a configuration, each with its own file:line, so the admin fixes them in one
+ * round. Its file, line and why are the first error's; its message lists them all, one a line.
+ */
+export class ConfigErrors extends ConfigError {
+  constructor(readonly errors: readonly ConfigError[]) {
+    super(errors[0].file, errors[0].line, errors[0].why, errors[0].exitCode)
+    this.name = 'ConfigErrors'
+    this.message = errors.map((e) => e.message).join('\n')
+  }
+}
+
+/** Throws what a reading found: nothing when there is nothing, the error itself when there is one. */
+export function throwConfigErrors(errors: readonly ConfigError[]): void {
+  if (errors.length === 1) throw errors[0]
+  if (errors.length > 1) throw new ConfigErrors(errors)
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }

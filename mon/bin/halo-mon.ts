@@ -59,7 +59,7 @@ async function run(flags: Flags, path: string, log: Logger, config: MonConfig): 
     throw new HaloError(1, `cannot listen on ${serverbind}:${serverport}: ${e.message}`)
   })
   daemon.start()
-  log.info(`halo-mon started, serving ${serverbind}:${serverport}, commands allowed by ${config.globals.auth.file ?? "Debian's default auth.cf (there is none)"}`)
+  log.info(`halo-mon started, serving ${serverbind}:${serverport}, commands allowed by ${config.globals.auth.file}`)
   process.on('SIGHUP', () => {
     daemon.reset(true).catch((e: Error) => log.err(`reset: ${e.message}`))
   })
