@@ -32,10 +32,11 @@ export function missingPrograms(config: MonConfig): string[] {
       }
     }
   }
+  const said = { monitor: { dirs: mondir, then: 'cannot be checked', fix: 'mondir' }, alert: { dirs: alertdir, then: 'cannot send it', fix: 'alertdir' } }
   return [...uses.values()]
-    .filter((u) => !findExecutable(u.name, u.kind === 'monitor' ? mondir : alertdir))
+    .filter((u) => !findExecutable(u.name, said[u.kind].dirs))
     .map((u) => {
-      const [dirs, then, fix] = u.kind === 'monitor' ? [mondir, 'cannot be checked', 'mondir'] : [alertdir, 'cannot send it', 'alertdir']
+      const { dirs, then, fix } = said[u.kind]
       return `${u.at}: ${u.kind} ${u.name} not found in one of (${dirs.join(' ')}): ${u.where.join(', ')} ${then}; install it there, or correct ${fix} or the name`
     })
 }
