@@ -7,11 +7,11 @@ import { closeSync, constants, openSync, writeSync } from 'node:fs'
 import type { ChildProcess } from 'node:child_process'
 import { childProcess } from './exec.ts'
 
-export type Level = 'err' | 'warn' | 'info' | 'debug'
+export type Level = 'alert' | 'err' | 'warn' | 'info' | 'debug'
 
-const severity: Record<Level, number> = { err: 3, warn: 4, info: 6, debug: 7 }
-const fileWord: Record<Level, string> = { err: 'ERROR', warn: 'WARN', info: 'info', debug: 'debug' }
-const stderrWord: Record<Level, string> = { err: 'ERROR', warn: 'WARNING', info: 'INFO', debug: 'DEBUG' }
+const severity: Record<Level, number> = { alert: 1, err: 3, warn: 4, info: 6, debug: 7 }
+const fileWord: Record<Level, string> = { alert: 'ALERT', err: 'ERROR', warn: 'WARN', info: 'info', debug: 'debug' }
+const stderrWord: Record<Level, string> = { alert: 'ALERT', err: 'ERROR', warn: 'WARNING', info: 'INFO', debug: 'DEBUG' }
 
 export interface LogSinks {
   /** syslog tag, e.g. `IPaddr(vip)` or `heartbeat` */
@@ -32,6 +32,8 @@ export class Logger {
 
   constructor(readonly sinks: LogSinks) {}
 
+  /** syslog's alert: mon logs each alert it calls at this level, and admins filter on it */
+  alert(msg: string): void { this.write('alert', msg) }
   err(msg: string): void { this.write('err', msg) }
   warn(msg: string): void { this.write('warn', msg) }
   info(msg: string): void { this.write('info', msg) }

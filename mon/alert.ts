@@ -6,7 +6,7 @@
 import { spawnDetached } from '../lib/exec.ts'
 import type { Service } from './config/moncf.ts'
 import type { AlertKind, ServiceState } from './state.ts'
-import type { Settings } from './types.ts'
+import type { Globals } from './types.ts'
 
 /** MON_ALERTTYPE, and the flag mon adds to the arguments */
 const typeOf: Record<AlertKind, { env: string; flag?: string; history: string }> = {
@@ -26,7 +26,7 @@ export const epoch = (ms: number): string => String(Math.floor(ms / 1000))
  * The MON_* variables both monitors and alerts get. mon sets some only once they have a value: before
  * the first check there is no last output, summary or first failure.
  */
-export function monEnv(group: string, svc: Service, st: ServiceState, g: Settings): Record<string, string> {
+export function monEnv(group: string, svc: Service, st: ServiceState, g: Globals): Record<string, string> {
   const env: Record<string, string> = { ...svc.env, MON_GROUP: group, MON_SERVICE: svc.name }
   if (st.lastSummary !== undefined) env.MON_LAST_SUMMARY = st.lastSummary
   if (st.lastOutput !== undefined) env.MON_LAST_OUTPUT = st.lastOutput
@@ -51,7 +51,7 @@ export interface AlertCall {
   svc: Service
   st: ServiceState
   retval: number | undefined
-  globals: Settings
+  globals: Globals
   now: number
 }
 

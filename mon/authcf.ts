@@ -6,7 +6,7 @@
  * so it takes no trap from anyone and only checks those lines.
  */
 import { configLines, readConfigFile } from '../lib/config/lines.ts'
-import { ConfigError } from '../lib/errors.ts'
+import { ConfigError, throwConfigErrors } from '../lib/errors.ts'
 
 export interface CommandRule {
   allow: Set<string>
@@ -14,8 +14,8 @@ export interface CommandRule {
 }
 
 export interface AuthRules {
-  /** where the rules were read; undefined when there was no auth.cf and DEFAULT_AUTH_CF applies */
-  file?: string
+  /** where the rules were read */
+  file: string
   commands: Map<string, CommandRule>
 }
 
@@ -25,40 +25,16 @@ export const monCommands = new Set(
 )
 
 /**
- * The rules of the auth.cf Debian ships with mon: anyone may read the status, the commands that change
- * something need a login. halo-mon applies them when there is no auth.cf (mon would not start).
+ * Reads auth.cf; an unreadable file or a command line without `:` is a ConfigError, as mon stops there
+ * (mon at the first such line, halo-mon after naming each).
  */
-export const DEFAULT_AUTH_CF = `command section
-list: all
-version: all
-protid: all
-quit: all
-servertime: all
-checkauth: all
-ack: AUTH_ANY
-clear: AUTH_ANY
-disable: AUTH_ANY
-dump: AUTH_ANY
-enable: AUTH_ANY
-get: AUTH_ANY
-loadstate: AUTH_ANY
-reload: AUTH_ANY
-reset: AUTH_ANY
-savestate: AUTH_ANY
-set: AUTH_ANY
-start: AUTH_ANY
-stop: AUTH_ANY
-term: AUTH_ANY
-test: AUTH_ANY
-`
-
-/** Reads auth.cf; an unreadable file or a command line without `:` is a ConfigError, as mon stops there. */
 export function readAuthCf(path: string, warn: (text: string) => void): AuthRules {
   return { file: path, commands: parseAuthCf(readConfigFile(path), path, warn) }
 }
 
 export function parseAuthCf(text: string, file: string, warn: (text: string) => void): Map<string, CommandRule> {
   const commands = new Map<string, CommandRule>()
+  const errors: ConfigError[] = []
   let section: 'command' | 'trap' = 'command'
   for (const { no, text: line } of configLines(text, 'line')) {
     const at = `${file}:${no}`
@@ -76,7 +52,10 @@ export function parseAuthCf(text: string, file: string, warn: (text: string) => 
       continue
     }
     const colon = /^(.*?)\s*:\s*(.*)$/.exec(line)
-    if (!colon) throw new ConfigError(file, no, `'${line}' is not 'command: who,…': write e.g. 'disable: AUTH_ANY' or 'list: all'`)
+    if (!colon) {
+      errors.push(new ConfigError(file, no, `'${line}' is not 'command: who,…': write e.g. 'disable: AUTH_ANY' or 'list: all'`))
+      continue
+    }
     const cmd = colon[1].toLowerCase()
     if (!monCommands.has(cmd)) warn(`${at}: '${colon[1]}' is no mon command, this line allows nothing`)
     const rule = commands.get(cmd) ?? { allow: new Set(), deny: new Set() }
@@ -86,6 +65,7 @@ export function parseAuthCf(text: string, file: string, warn: (text: string) => 
       else rule.allow.add(who)
     }
   }
+  throwConfigErrors(errors)
   return commands
 }
 

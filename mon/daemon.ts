@@ -10,6 +10,7 @@ import { errorMessage } from '../lib/errors.ts'
 import type { Logger } from '../lib/log.ts'
 import { epoch, historyWord, monEnv, startAlert } from './alert.ts'
 import { runMonitor } from './monitor.ts'
+import { missingPrograms } from './programs.ts'
 import { findExecutable } from '../lib/which.ts'
 import { inPeriod } from './config/period.ts'
 import { loadState, saveState } from './savedstate.ts'
@@ -74,6 +75,7 @@ export class Daemon {
   start(): void {
     this.tick = { start: performance.now(), length: this.opts.tick ?? 1000 }
     this.entries = this.build(new Map())
+    this.sayMissingPrograms()
     this.loadState(this.opts.loadState ?? [])
     this.startup()
   }
@@ -142,8 +144,14 @@ export class Daemon {
     }
     this.config = config
     this.entries = this.build(old)
+    this.sayMissingPrograms()
     if (config.globals.startupalertsOnReset) this.startup()
     else this.firstChecks()
+  }
+
+  /** at err, as mon: a missing monitor or alert is a service that is not watched or not heard */
+  private sayMissingPrograms(): void {
+    for (const line of missingPrograms(this.config)) this.opts.log.err(line)
   }
 
   find(group: string, service: string): Entry | undefined {
@@ -302,7 +310,8 @@ export class Daemon {
     const now = Date.now()
     const kind = test && req.kind === 'failure' ? 'test' : req.kind
     const summary = summaryOf(req.output)
-    this.opts.log.info(`calling ${historyWord(kind)} ${name} for ${e.group}/${e.svc.name} (${script},${args.join(' ')}) ${summary}`)
+    // at syslog's alert level, as mon: admins route these lines to a pager
+    this.opts.log.alert(`calling ${historyWord(kind)} ${name} for ${e.group}/${e.svc.name} (${script},${args.join(' ')}) ${summary}`)
     try {
       startAlert({ script, args, kind, group: e.group, hosts: this.hosts(e.group), svc: e.svc, st: e.st, retval: req.retval, globals: this.globals, now }, req.output)
     } catch (err) {

@@ -7,7 +7,8 @@ import type { Period } from './config/period.ts'
 import type { AuthRules } from './authcf.ts'
 import type { LoginSettings } from './login.ts'
 
-export interface Settings {
+/** mon.cf's global definitions (its `name = value` lines), resolved: mon's defaults, then mon.cf, then the command line */
+export interface Globals {
   alertdir: string[]
   mondir: string[]
   statedir: string
@@ -34,4 +35,4 @@ export interface Settings {
   login: LoginSettings
 }
 
-export type MonConfig = Pick<MonCf, 'hostgroups' | 'watches' | 'aliases' | 'views'> & { globals: Settings }
+export type MonConfig = Pick<MonCf, 'hostgroups' | 'watches' | 'aliases' | 'views'> & { globals: Globals }

@@ -13,11 +13,9 @@
 import { rmSync } from 'node:fs'
 import { writeFileAtomic } from '../../lib/atomic.ts'
 import { errorMessage, HaloError } from '../../lib/errors.ts'
-import { spawnDetached } from '../../lib/exec.ts'
+import { childProcess } from '../../lib/exec.ts'
 import { runCli } from '../../lib/cli.ts'
 import { Logger } from '../../lib/log.ts'
-import { isAlive } from '../../lib/process.ts'
-import { waitForPorts } from '../../lib/tcp.ts'
 import { loadConfig, monCfPath } from '../config/load.ts'
 import { Daemon } from '../daemon.ts'
 import { type Flags, parseOptions } from '../options.ts'
@@ -38,12 +36,30 @@ async function main(argv: string[]): Promise<number> {
   const said: string[] = []
   const config = await loadConfig(path, flags.over, (w) => said.push(w))
   for (const w of [...said, ...flags.notes]) process.stderr.write(`halo-mon: warning: ${w}\n`)
-  if (flags.fork) return daemonize(argv.filter((a) => !/^--?f(ork)?$/.test(a)), config.globals.serverbind, config.globals.serverport)
+  if (flags.fork) return daemonize(argv.filter((a) => !/^--?f(ork)?$/.test(a)))
 
   // -d: everything, debug lines too, on stderr instead of syslog (where the warnings are already)
   const log = new Logger({ tag: 'halo-mon', facility: flags.debug ? 'none' : config.globals.syslogFacility, debug: flags.debug })
   if (!flags.debug) for (const w of [...said, ...flags.notes]) log.warn(w)
-  return run(flags, path, log, config)
+  // started by -f (./daemonize below): its parent waits for our word, whatever happens
+  if (!process.send) return run(flags, path, log, config)
+  return run(flags, path, log, config).catch(async (e: unknown) => {
+    await tellParent({ failed: errorMessage(e), code: e instanceof HaloError ? e.exitCode : 1 })
+    throw e
+  })
+}
+
+/** What the daemon started by -f says to its parent: that it serves, or why it does not. */
+type Word = { ready: true } | { failed: string; code: number }
+
+function tellParent(word: Word): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve()
+    process.send(word, undefined, {}, () => {
+      process.disconnect()
+      resolve()
+    })
+  })
 }
 
 const print = (text: string) => (process.stdout.write(`${text}\n`), 0)
@@ -59,7 +75,8 @@ async function run(flags: Flags, path: string, log: Logger, config: MonConfig): 
     throw new HaloError(1, `cannot listen on ${serverbind}:${serverport}: ${e.message}`)
   })
   daemon.start()
-  log.info(`halo-mon started, serving ${serverbind}:${serverport}, commands allowed by ${config.globals.auth.file ?? "Debian's default auth.cf (there is none)"}`)
+  await tellParent({ ready: true })
+  log.info(`halo-mon started, serving ${serverbind}:${serverport}, commands allowed by ${config.globals.auth.file}`)
   process.on('SIGHUP', () => {
     daemon.reset(true).catch((e: Error) => log.err(`reset: ${e.message}`))
   })
@@ -85,14 +102,37 @@ function writePidFile(path: string): void {
   }
 }
 
-/** -f: the daemon runs in the background; we return once it serves its port, or fail if it died. */
-async function daemonize(argv: readonly string[], host: string, port: number): Promise<number> {
-  const pid = spawnDetached([process.execPath, ...process.execArgv, process.argv[1], ...argv])
-  const up = await waitForPorts([{ host, port }], {
-    deadline: performance.now() + 30_000,
-    giveUp: () => (isAlive(pid) ? undefined : 'it exited'),
+/**
+ * -f: the daemon runs in the background; we return 0 once it says it serves (its pid file written, its
+ * port bound by itself, not by whoever else holds it), or fail with its reason.
+ */
+async function daemonize(argv: readonly string[]): Promise<number> {
+  const child = childProcess().spawn(process.execPath, [...process.execArgv, process.argv[1], ...argv], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
   })
-  if (!up.ok) throw new HaloError(1, `halo-mon did not start (${up.gaveUp ?? 'no answer on its port within 30 s'}); run it without -f to see why`)
+  const word = await new Promise<Word>((resolve) => {
+    const timer = setTimeout(() => resolve({ failed: 'it did not say it serves within 30 s', code: 1 }), 30_000)
+    const done = (w: Word) => {
+      clearTimeout(timer)
+      resolve(w)
+    }
+    child.once('message', (w: Word) => done(w))
+    child.once('error', (e) => done({ failed: e.message, code: 1 }))
+    // 'close', not 'exit': it comes after the last message, so a reason sent before the end is never lost
+    child.once('close', (code, signal) => done({ failed: `it exited (${signal ?? `code ${code}`}) before it served`, code: 1 }))
+  })
+  if ('failed' in word) {
+    // a daemon that did not say it serves is no daemon of ours: gone before we say so
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGKILL')
+      await gone
+    }
+    throw new HaloError(word.code, `halo-mon did not start: ${word.failed}`)
+  }
+  child.unref()
+  if (child.connected) child.disconnect()
   return 0
 }
 

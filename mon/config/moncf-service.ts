@@ -157,32 +157,41 @@ const periodKeywords = [
   'no_comp_alerts', 'alerts_dont_count', 'alertexitrange',
 ]
 
-/** Reads the lines of one watch into `services`. */
+/**
+ * Reads the lines of one watch into `services`. After a wrong service or period line, the lines that
+ * belong to it are skipped up to the next service (or period): their errors would only follow from it.
+ */
 export function serviceReader(watch: string, services: Service[], inherited: () => Inherited): LineReader {
   let service: Service | undefined
   let period: AlertPeriod | undefined
+  let skipping: 'service' | 'period' | undefined
   return (at, fail, warn) => {
     const env = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(at.text)
-    const m = /^(\w+)\s*(.*)$/.exec(at.text) ?? fail(`cannot read '${at.text}': write a keyword first (service, period, monitor…)`)
-    const [, keyword, args] = m
-    if (keyword === 'service') {
-      if (!/^[a-zA-Z0-9_.-]+$/.test(args)) fail(`service '${args}': a service name is letters, digits, _ . and - only`)
-      if (services.some((s) => s.name === args)) fail(`service ${args} is defined twice in watch ${watch}: rename or merge one`)
-      service = {
-        name: args, file: at.file, line: at.line, env: {}, exactTimer: false, allowEmptyGroup: false, excludeHosts: [], periods: [], ...inherited(),
-      }
-      services.push(service)
+    const m = /^(\w+)\s*(.*)$/.exec(at.text)
+    if (m?.[1] === 'service') {
+      // set until the line is read: a wrong one throws with it set
+      skipping = 'service'
+      service = readService(m[2], services, watch, at, fail, inherited)
       period = undefined
+      skipping = undefined
       return
     }
-    if (!service) return fail(`'${keyword}' before any service in watch ${watch}: start with service NAME`)
+    if (m?.[1] === 'period' && skipping !== 'service' && service) {
+      skipping = 'period'
+      period = readPeriod(m[2], service, at, fail)
+      service.periods.push(period)
+      skipping = undefined
+      return
+    }
+    if (skipping) return
+    if (!m) return fail(`cannot read '${at.text}': write a keyword first (service, period, monitor…)`)
+    const [, keyword, args] = m
+    if (!service) {
+      skipping = 'service'
+      return fail(`'${keyword}' before any service in watch ${watch}: start with service NAME`)
+    }
     if (env) {
       service.env[env[1]] = env[2]
-      return
-    }
-    if (keyword === 'period') {
-      period = readPeriod(args, service, at, fail)
-      service.periods.push(period)
     } else if (period) {
       if (serviceKeywords.has(keyword)) fail(`${keyword} is a service keyword but comes after a period of service ${service.name}: move it above the first period`)
       readPeriodKeyword(keyword, args, period, service, fail, warn)
@@ -190,6 +199,16 @@ export function serviceReader(watch: string, services: Service[], inherited: () 
       readServiceKeyword(keyword, args, service, watch, at, fail, warn)
     }
   }
+}
+
+function readService(name: string, services: Service[], watch: string, at: MonCfLine, fail: Fail, inherited: () => Inherited): Service {
+  if (!/^[a-zA-Z0-9_.-]+$/.test(name)) fail(`service '${name}': a service name is letters, digits, _ . and - only`)
+  if (services.some((s) => s.name === name)) fail(`service ${name} is defined twice in watch ${watch}: rename or merge one`)
+  const service: Service = {
+    name, file: at.file, line: at.line, env: {}, exactTimer: false, allowEmptyGroup: false, excludeHosts: [], periods: [], ...inherited(),
+  }
+  services.push(service)
+  return service
 }
 
 /** What halo-mon reads but does not do: said once per line, so no mon.cf silently means less than it says. */

@@ -5,9 +5,11 @@
  * any record mon ignores without a word, and halo ignores it too (so both run the same services) but
  * returns a warning naming file:line for each such run of lines.
  * Errors are ConfigErrors at file:line, mostly where mon also stops; halo is stricter only where mon reads
- * nonsense silently (an unclosed quote in a monitor line, a bad value for a number).
+ * nonsense silently (an unclosed quote in a monitor line, a bad value for a number). mon stops at the first
+ * error; halo reads on and reports every error that does not follow from an earlier one (the lines of a
+ * watch, service or period it could not read are skipped, not reported again).
  */
-import { ConfigError } from '../../lib/errors.ts'
+import { ConfigError, throwConfigErrors } from '../../lib/errors.ts'
 import { type MonCfLine, type MonCfWarning, type ReadOptions, readMonCfLines, monCfLines } from './moncf-read.ts'
 import { type Fail, type Warn, type Inherited, type LineReader, type Service, depBehavior, serviceReader, unackSummary } from './moncf-service.ts'
 import { type Period, parsePeriod } from './period.ts'
@@ -120,6 +122,8 @@ export interface Watch {
 export interface MonCf {
   file: string
   globals: MonGlobals
+  /** where each global was set (the last time), for errors found once the globals are resolved */
+  globalAt: { [K in keyof MonGlobals]?: MonCfLine }
   hostgroups: Map<string, string[]>
   watches: Watch[]
   /** `alias NAME` records (mon.cgi's), their lines as written */
@@ -133,13 +137,23 @@ export interface MonCfResult {
   warnings: MonCfWarning[]
 }
 
-export async function readMonCf(path: string, opts: ReadOptions = {}): Promise<MonCfResult> {
-  return parseRecords(await readMonCfLines(path, opts), path)
+/**
+ * Reads mon.cf; throws its errors (all of them), or with `errors` given, adds them there and returns what
+ * it could read (so the caller can add its own checks' errors before throwing them all).
+ */
+export async function readMonCf(path: string, opts: ReadOptions & { errors?: ConfigError[] } = {}): Promise<MonCfResult> {
+  return checked(parseRecords(await readMonCfLines(path, opts), path), opts.errors)
 }
 
 /** Parses mon.cf text already in hand (no m4). */
 export function parseMonCf(text: string, file: string): MonCfResult {
-  return parseRecords(monCfLines(text, file), file)
+  return checked(parseRecords(monCfLines(text, file), file))
+}
+
+function checked({ errors, ...result }: MonCfResult & { errors: ConfigError[] }, collect?: ConfigError[]): MonCfResult {
+  if (collect) collect.push(...errors)
+  else throwConfigErrors(errors)
+  return result
 }
 
 type InRecord =
@@ -148,6 +162,8 @@ type InRecord =
   | { kind: 'alias'; name: string }
   | { kind: 'view'; name: string }
   | { kind: 'watch'; watch: Watch; services: LineReader }
+  /** a watch whose line was wrong: its lines are skipped up to the blank line that ends it */
+  | { kind: 'broken' }
 
 // the record lines, as mon matches them (what follows a watch name is not looked at)
 const globalLine = /^(\w+)\s*=\s*(.*)$/
@@ -156,9 +172,10 @@ const aliasLine = /^alias\s+([a-zA-Z0-9_.-]+)\s*$/
 const viewLine = /^view\s+([a-zA-Z0-9_.-]+)\s+(.*)$/
 const watchLine = /^watch\s+([a-zA-Z0-9_.-]+)/
 
-function parseRecords(read: { lines: MonCfLine[]; warnings: MonCfWarning[] }, file: string): MonCfResult {
-  const config: MonCf = { file, globals: {}, hostgroups: new Map(), watches: [], aliases: new Map(), views: new Map() }
+function parseRecords(read: { lines: MonCfLine[]; warnings: MonCfWarning[] }, file: string): MonCfResult & { errors: ConfigError[] } {
+  const config: MonCf = { file, globals: {}, globalAt: {}, hostgroups: new Map(), watches: [], aliases: new Map(), views: new Map() }
   const warnings = [...read.warnings]
+  const errors: ConfigError[] = []
   const groupAt = new Map<string, MonCfLine>()
   let record: InRecord = { kind: 'none' }
   let ignored: { first: MonCfLine; last: MonCfLine; why: string } | undefined
@@ -170,20 +187,13 @@ function parseRecords(read: { lines: MonCfLine[]; warnings: MonCfWarning[] }, fi
     ignored = undefined
   }
 
-  for (const at of read.lines) {
-    const fail: Fail = (why) => {
-      throw new ConfigError(at.file, at.line, why)
-    }
-    // an earlier run of ignored lines is reported before what this line says
-    const warn = (why: string) => {
-      flushIgnored()
-      warnings.push({ file: at.file, line: at.line, text: why })
-    }
+  /** One line into config; true when mon ignores it (kept for one warning per run of such lines). */
+  const readLine = (at: MonCfLine, fail: Fail, warn: Warn): boolean => {
     const l = at.text
     let m: RegExpExecArray | null
-    let ignoredNow = false
-
-    if (record.kind !== 'watch' && (m = globalLine.exec(l))) {
+    if (record.kind === 'broken' && l !== '') {
+      // already reported at the watch line
+    } else if (record.kind !== 'watch' && (m = globalLine.exec(l))) {
       const [, name, value] = m
       if (!Object.hasOwn(globalSyntax, name)) {
         fail(`unknown global '${name}': the globals are ${Object.keys(globalSyntax).join(', ')}`)
@@ -191,6 +201,7 @@ function parseRecords(read: { lines: MonCfLine[]; warnings: MonCfWarning[] }, fi
       const key = name as keyof typeof globalSyntax
       const syntax: GlobalSyntax = globalSyntax[key]
       ;(config.globals as { [k: string]: unknown })[key] = syntax(value, (why) => fail(`${name}: ${why}`), warn, at)
+      config.globalAt[key] = at
     } else if (l === '') {
       record = { kind: 'none', ended: endedBy(record, at) ?? (record.kind === 'none' ? record.ended : undefined) }
     } else if ((m = hostgroupLine.exec(l))) {
@@ -219,6 +230,8 @@ function parseRecords(read: { lines: MonCfLine[]; warnings: MonCfWarning[] }, fi
       for (const group of l.split(/\s+/)) config.views.get(record.name)!.add(group)
     } else if ((m = watchLine.exec(l))) {
       const name = m[1]
+      // until it is read: a watch halo cannot take has its lines skipped, not each reported
+      record = { kind: 'broken' }
       if (config.watches.some((w) => w.name === name)) fail(`watch ${name} is defined twice: merge the two into one`)
       if (!config.hostgroups.has(name)) {
         warn(`watch ${name} has no hostgroup (none defined above it): it watches the single host '${name}', as in mon`)
@@ -230,11 +243,32 @@ function parseRecords(read: { lines: MonCfLine[]; warnings: MonCfWarning[] }, fi
     } else if (record.kind === 'watch') {
       record.services(at, fail, warn)
     } else {
-      const why = record.ended
-        ? `the blank line at ${record.ended.at.line} ended ${record.ended.kind} ${record.ended.name}; remove that blank line if this belongs to it`
+      const ended = record.kind === 'none' ? record.ended : undefined
+      const why = ended
+        ? `the blank line at ${ended.at.line} ended ${ended.kind} ${ended.name}; remove that blank line if this belongs to it`
         : 'it is not inside a hostgroup or watch record; start one (hostgroup NAME hosts… / watch NAME) or remove it'
       ignored = ignored ? { ...ignored, last: at } : { first: at, last: at, why }
-      ignoredNow = true
+      return true
+    }
+    return false
+  }
+
+  for (const at of read.lines) {
+    const fail: Fail = (why) => {
+      throw new ConfigError(at.file, at.line, why)
+    }
+    // an earlier run of ignored lines is reported before what this line says
+    const warn = (why: string) => {
+      flushIgnored()
+      warnings.push({ file: at.file, line: at.line, text: why })
+    }
+    let ignoredNow = false
+    try {
+      ignoredNow = readLine(at, fail, warn)
+    } catch (e) {
+      // the next line is read all the same: an error that follows from this one is not reported again
+      if (!(e instanceof ConfigError)) throw e
+      errors.push(e)
     }
     if (!ignoredNow) flushIgnored()
   }
@@ -247,10 +281,10 @@ function parseRecords(read: { lines: MonCfLine[]; warnings: MonCfWarning[] }, fi
       warnings.push({ file: at.file, line: at.line, text: `hostgroup ${name} has no watch: nothing monitors it (mon warns too)` })
     }
   }
-  return { config, warnings }
+  return { config, warnings, errors }
 }
 
 function endedBy(record: InRecord, at: MonCfLine): { kind: string; name: string; at: MonCfLine } | undefined {
-  if (record.kind === 'none') return undefined
+  if (record.kind === 'none' || record.kind === 'broken') return undefined
   return { kind: record.kind, name: record.kind === 'watch' ? record.watch.name : record.name, at }
 }

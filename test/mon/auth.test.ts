@@ -1,8 +1,8 @@
 /**
  * The built halo-mon behind auth.cf, as mon: a client that has not logged in (or logged in with a wrong
  * password) is refused disable, stop, reset and test alert in mon's words and changes nothing; the user
- * auth.cf names can do them. Also: the warning when it serves beyond loopback without an auth.cf, and the
- * errors for an auth.cf or an authtype it cannot use.
+ * auth.cf names can do them. Also: Debian's auth.cf, and the errors for an auth.cf or an authtype it cannot
+ * use (what mon refuses: test/mon/refuse.test.ts).
  */
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
@@ -170,11 +170,10 @@ t.test("authtype getpwnam: the account's shadow password (nobody's, in a mount n
   ])
 })
 
-t.test("no auth.cf: Debian's default rules (list for all, changes after a login)", async (t) => {
+t.test("Debian's auth.cf (the fixtures' own): list for all, changes after a login", async (t) => {
   const mon = new TestMon(t, records)
   writeFileSync(join(mon.dir, 'monusers.cf'), `alice : ${await hash('alice pass')}\n`)
-  const { port, log } = await start(t, mon)
-  t.notMatch(log(), /no .*auth\.cf/, 'on loopback: no warning')
+  const { port } = await start(t, mon)
   t.match(await session(port, ['list state', 'servertime', 'stop', 'login alice alice pass', 'stop']), [
     ['scheduler running', '220 list state completed'],
     [/^\d+ \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$/, '220 servertime completed'], // as perl's localtime
@@ -184,36 +183,11 @@ t.test("no auth.cf: Debian's default rules (list for all, changes after a login)
   ])
 })
 
-t.test('serverbind beyond loopback without auth.cf: a warning at the start (in a network namespace of its own)', async (t) => {
-  const mon = new TestMon(t, (dir) => `serverbind = 0.0.0.0\n${records(dir)}`)
-  writeFileSync(join(mon.dir, 'monusers.cf'), '')
-  const said = async () => {
-    const port = await freePort()
-    const child = spawn('unshare', ['--net', haloMon, '-c', mon.cf, '-P', '', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] })
-    t.teardown(() => void child.kill('SIGKILL'))
-    let stderr = ''
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
-    // its warnings are written before it listens; a halo-mon that serves has said all of them
-    const serves = new RegExp(`^\\S+\\s+\\S+\\s+\\S+\\s+0\\.0\\.0\\.0:${port}\\s`, 'm')
-    await until('halo-mon serves', async () => serves.test((await run(['nsenter', '-t', String(child.pid), '-n', 'ss', '-Htln'])).stdout), 15_000)
-    child.kill('SIGTERM')
-    await new Promise((resolve) => child.once('exit', resolve))
-    return stderr
-  }
-  t.match(
-    await said(),
-    `halo-mon: warning: no ${join(mon.dir, 'auth.cf')}: halo-mon serves 0.0.0.0:`,
-  )
-  t.match(await said(), /beyond loopback with the rules of Debian's auth\.cf .*write an auth\.cf that names who may do what, or bind serverbind to 127\.0\.0\.1/)
-  writeFileSync(join(mon.dir, 'auth.cf'), authCf)
-  t.notMatch(await said(), /warning: no /, 'with an auth.cf: no warning')
-})
-
 t.test('what auth cannot use is an error before anything starts, naming the file', async (t) => {
   const mon = new TestMon(t, records)
   const halo = (...more: string[]) => run([haloMon, '-c', mon.cf, '-P', '', '-p', '1', ...more], { timeout: 15_000 })
   writeFileSync(join(mon.dir, 'auth.cf'), authCf)
-  t.match(await halo(), { code: 6, stderr: `halo-mon: ${mon.cf}: authtype userfile: the userfile ${mon.dir}/monusers.cf does not exist` })
+  t.match(await halo(), { code: 6, stderr: `halo-mon: ${mon.cf}:8: userfile '${mon.dir}/monusers.cf' does not exist or is not readable` })
   writeFileSync(join(mon.dir, 'monusers.cf'), '')
   t.match(await halo('-A', join(mon.dir, 'none.cf')), { code: 6, stderr: `halo-mon: ${mon.dir}/none.cf: cannot read it` })
   writeFileSync(join(mon.dir, 'auth.cf'), 'command section\nlist all\n')

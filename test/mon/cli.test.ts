@@ -1,5 +1,6 @@
-/** The built halo-mon's command line: mon's options, -f, bad input, and the disabled state across a restart. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+/** The built halo-mon's command line: mon's options, -f (and its failure when the port is taken), bad input, and the disabled state across a restart. */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { run } from '../../lib/exec.ts'
@@ -111,3 +112,26 @@ t.test('disabled hosts, watches and services survive a restart with -l, as in mo
   t.equal(await ask(port, 'list disabled'), '220 list disabled completed\n', 'without -l mon starts with all enabled, and so does halo')
   await stop(t, pid, join(mon.dir, 'mon.pid'))
 })
+
+t.test('-f when another process holds the port: non-zero and the reason, no pid file, no daemon left', async (t) => {
+  const mon = new TestMon(t, monCf)
+  const holder = createServer()
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => void holder.close())
+  const port = (holder.address() as AddressInfo).port
+  const pidfile = join(mon.dir, 'mon.pid')
+  const r = await run([haloMon, '-f', '-c', mon.cf, '-P', pidfile, '-p', String(port)], { timeout: 30_000 })
+  t.equal(r.code, 1, 'halo-mon -f fails')
+  t.match(r.stderr, `halo-mon: halo-mon did not start: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE`)
+  t.notOk(existsSync(pidfile), 'no pid file')
+  const daemons = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && readCmdline(p).includes(mon.cf))
+  t.same(daemons, [], 'no halo-mon of this mon.cf runs')
+})
+
+function readCmdline(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+  } catch {
+    return ''
+  }
+}

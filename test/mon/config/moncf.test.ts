@@ -13,7 +13,7 @@ const service = (lines: string[], group = 'web') => {
 }
 const period = (lines: string[], pre: string[] = []) => service([...pre, '    period wd {Mon-Fri}', ...lines]).periods[0]
 const fails = (t: Test, lines: string[], message: RegExp, what = lines.join(' / ')) =>
-  t.throws(() => parse(lines), { name: 'ConfigError', message }, what)
+  t.throws(() => parse(lines), { name: /^ConfigErrors?$/, message }, what)
 
 t.test('globals outside watches, each typed; an unknown one is an error', async (t) => {
   const { config } = parse([
@@ -239,3 +239,30 @@ t.test('what halo-mon reads but does not do is a warning at its line; monitor_ti
   fails(t, ['watch w', 'service s', 'monitor_timeout 0s'], /:3: monitor_timeout '0s': write a positive time/)
 })
 
+
+t.test('several errors: each independent one at its file:line, none that follows from another (mon names only the first)', async (t) => {
+  const lines = [
+    'randstart = 60', // 1: a bad global
+    'hostgroup web 10.0.0.1', '',
+    'watch web',
+    '  service a/b', // 5: a bad service name: its lines are skipped, their errors would follow from it
+    '    interval 5', '    frobnicate', '    period wd {Mon}', '      alert x', '      alertevery 60',
+    '  service http',
+    '    interval 5', // 12: independent
+    '    monitor tcp.monitor -p 80',
+    '    period wd {Mun}', // 14: a bad period: its lines are skipped
+    '      alertafter x y z', '      numalerts two',
+    '    period wd {Mon}',
+    '      numalerts two', // 18: a period read again: independent
+    '',
+    'watch web', // 20: twice: the whole watch is skipped
+    '  service x', '    interval 5',
+    '',
+    'serverport = http', // 24
+  ]
+  const err = t.throws(() => parse(lines), { name: 'ConfigErrors', file: F, line: 1 }) as unknown as { errors: { line: number }[]; message: string }
+  t.same(err.errors.map((e) => e.line), [1, 5, 12, 14, 18, 20, 24])
+  t.match(err.message, /^\/etc\/mon\/mon\.cf:1: randstart: '60' is not a time.*\n\/etc\/mon\/mon\.cf:5: service 'a\/b': .*\n.*:12: interval '5'.*\n.*:14: .*\n.*:18: numalerts 'two'.*\n.*:20: watch web is defined twice.*\n.*:24: serverport: 'http' is not a port/)
+  fails(t, ['watch w', '  interval 5m', '  monitor x', '  service s', '    interval 5'], /^[^\n]*:2: 'interval' before any service[^\n]*\n[^\n]*:5: interval '5'/, 'lines before any service: said once')
+  t.throws(() => parse(['randstart = 60']), { name: 'ConfigError' }, 'one error is a ConfigError, as before')
+})
