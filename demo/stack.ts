@@ -249,7 +249,6 @@ function writeNodeFiles(dir: string, example: string, bin: string, device: strin
     for (const [name, agent] of Object.entries(AGENTS)) symlinkSync(join(bin, '../agents', agent), join(dir, 'etc/ha.d/resource.d', name))
   }
   put('etc/mon/mon.cf', read('mon.cf'))
-  // halo-mon, as mon, does not start without an auth.cf: here anyone on the node may read the status
-  put('etc/mon/auth.cf', 'command section\nlist: all\nversion: all\nquit: all\n')
+  put('etc/mon/auth.cf', read('auth.cf'))
   put('usr/lib/mon/alert.d/ha-down.alert', read('ha-down.alert').replaceAll('/usr/lib/heartbeat/hb_standby', heartbeat ? HB_STANDBY : join(bin, 'hb_standby')), 0o755)
 }

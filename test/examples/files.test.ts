@@ -19,6 +19,7 @@ import { parseHaCf } from '../../ha.d/config/hacf.ts'
 import { parseHaresources } from '../../ha.d/config/haresources.ts'
 import { parseFenceCf } from '../../ha.d/fence-cf.ts'
 import { until } from '../../lib/wait.ts'
+import { parseAuthCf } from '../../mon/authcf.ts'
 import { parseMonCf } from '../../mon/config/moncf.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { HEARTBEAT_BOOT, installHeartbeatFiles, logTrouble } from '../harness/heartbeat.ts'
@@ -42,6 +43,9 @@ t.test("halo's parsers take every file without a warning", async (t) => {
   t.equal(parseAuthKeys(read('authkeys'), path('authkeys')).use.method, 'sha1', 'authkeys: signed with a secret')
   t.same(parseFenceCf(read('fence.cf'), path('fence.cf'), NODES).devices, [], 'fence.cf: its devices are commented out')
   t.same(parseMonCf(read('mon.cf'), path('mon.cf')).warnings, [], 'mon.cf')
+  const authWarnings: string[] = []
+  parseAuthCf(read('auth.cf'), path('auth.cf'), (w) => authWarnings.push(w))
+  t.same(authWarnings, [], 'auth.cf')
 })
 
 /** drbdadm (or drbdadm-84) dump of a copy of r0.res, as node1: its own UTS and network namespace with node1's address */

@@ -61,14 +61,18 @@ function talk(port: number, lines: string[]): Promise<string> {
 
 t.test('raw protocol: version, unknown commands, list group, list state, quit', async (t) => {
   const { port } = await served(t)
+  const before = Math.floor(Date.now() / 1000)
+  const said = await talk(port, ['version', 'bogus', 'list group other', 'list nothing', 'stop', 'list state', 'start', 'list state', 'quit'])
+  const since = Number(/stopped since (\d+)/.exec(said)?.[1])
+  t.ok(since >= before && since <= Date.now() / 1000, `stopped since ${since}: the second of the stop`)
   t.equal(
-    await talk(port, ['version', 'bogus', 'list group other', 'list nothing', 'stop', 'list state', 'start', 'list state', 'quit']),
+    said,
     'version 9745\n220 version completed\n' +
       '520 invalid command\n' +
       'hostgroup other 127.0.0.2 127.0.0.3\n220 list group completed\n' +
       '520 unknown list command\n' +
       '220 stop completed\n' +
-      `scheduler stopped since ${Math.floor(Date.now() / 1000)}\n220 list state completed\n` +
+      `scheduler stopped since ${since}\n220 list state completed\n` +
       '220 start completed\nscheduler running\n220 list state completed\n' +
       '220 quitting\n',
   )
