@@ -2,21 +2,13 @@
 // what is dropped and counted as what, what proves the peer alive, and what goes out (signed, sequenced,
 // acked, asked for, resent byte for byte). Sequence timers run on node:test's mock clock.
 import t, { type Test } from 'tap'
-import { EventEmitter } from 'node:events'
 import { mock } from 'node:test'
 import { Logger } from '../../lib/log.ts'
 import { until } from '../../lib/wait.ts'
-import { Exchange, type ExchangeOptions, type Heard, type MediaPort } from '../../ha.d/exchange.ts'
-import type { Arrival } from '../../ha.d/media.ts'
-import { decode, encode } from '../../ha.d/wire/codec.ts'
-import { compose, type Sender } from '../../ha.d/wire/compose.ts'
+import { Exchange, type ExchangeOptions, type Heard } from '../../ha.d/exchange.ts'
 import { Message } from '../../ha.d/wire/message.ts'
-import type { AuthKey } from '../../ha.d/wire/auth.ts'
+import { FakeMedia, KEY, fromB, now } from './fake-media.ts'
 import { keySet } from './wire/captures.ts'
-
-const KEY: AuthKey = { index: 1, method: 'sha1', key: 'halo-unit-key' }
-const NODEB: Sender = { node: 'nodeb', uuid: Buffer.alloc(16, 0xb), generation: 7, ttl: 3 }
-const FROM = '10.0.0.2'
 
 class Recorder extends Logger {
   readonly lines: string[] = []
@@ -27,33 +19,6 @@ class Recorder extends Logger {
   override warn(m: string): void { this.lines.push(`warn: ${m}`) }
   override info(m: string): void { this.lines.push(`info: ${m}`) }
   override debug(m: string): void { this.lines.push(`debug: ${m}`) }
-}
-
-/** Media without sockets: what the exchange sends is kept; `arrive` hands it a datagram. */
-class FakeMedia extends EventEmitter<{ arrival: [Arrival]; stray: [string]; error: [Error] }> implements MediaPort {
-  readonly sent: Buffer[] = []
-  unguarded?: string
-  send(data: Buffer): Promise<void> {
-    this.sent.push(data)
-    return Promise.resolve()
-  }
-  links(): string[] {
-    return ['eth1', 'eth2']
-  }
-  close(): Promise<void> {
-    return Promise.resolve()
-  }
-  arrive(data: Buffer, link = 'eth1', from = FROM): void {
-    this.emit('arrival', { data, from, link })
-  }
-  /** what was sent since the last call, as `name=value` text */
-  take(): string[][] {
-    return this.sent.splice(0).map((b) => {
-      const d = decode(b)
-      if (d instanceof Error) throw d
-      return d.message.fields.map((f) => `${f.name}=${f.type === 0 ? f.value : f.value.toString('hex')}`)
-    })
-  }
 }
 
 function exchange(t: Test, over: Partial<ExchangeOptions> = {}, unguarded?: string) {
@@ -77,16 +42,6 @@ function exchange(t: Test, over: Partial<ExchangeOptions> = {}, unguarded?: stri
   const x = new Exchange(media, opts)
   t.teardown(() => x.close())
   return { x, media, log, heard, proofs }
-}
-
-const now = () => Math.floor(Date.now() / 1000)
-
-/** A datagram of nodeb's: `t` and its own fields, then the common ones; sequenced unless NS_. */
-function fromB(own: [string, string][], stamp: { seq?: number; ts?: number; hg?: number; key?: AuthKey; src?: string } = {}): Buffer {
-  const msg = new Message(own.map(([name, value]) => ({ name, type: 0 as const, value })))
-  const sender = { ...NODEB, node: stamp.src ?? 'nodeb', generation: stamp.hg ?? NODEB.generation }
-  const sequenced = !own[0][1].startsWith('NS_')
-  return encode(compose(msg, sender, { ts: stamp.ts ?? now(), seq: sequenced ? (stamp.seq ?? 1) : undefined, ld: sequenced ? '0.00 0.00 0.00 1/1 1' : undefined }), stamp.key ?? KEY)
 }
 
 const types = (h: Heard[]) => h.map((m) => `${m.type} ${m.msg.get('seq') ?? '-'}`)
