@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError } from '../../lib/errors.ts'
-import { Logger } from '../../lib/log.ts'
+import { LogRecorder } from '../fixtures/log-recorder.ts'
 import { until } from '../../lib/wait.ts'
 import { type Answer, type Request, ask, writeFifo } from '../../ha.d/control.ts'
 import { Engine, type EngineConfig } from '../../ha.d/engine.ts'
@@ -14,16 +14,6 @@ import { Exchange } from '../../ha.d/exchange.ts'
 import type { AuthKey } from '../../ha.d/wire/auth.ts'
 import { FakeMedia, KEY, fromB } from './fake-media.ts'
 import { keySet } from './wire/captures.ts'
-
-class Recorder extends Logger {
-  readonly lines: string[] = []
-  constructor() {
-    super({ tag: 'heartbeat', stderr: false })
-  }
-  override err(m: string): void { this.lines.push(`err: ${m}`) }
-  override warn(m: string): void { this.lines.push(`warn: ${m}`) }
-  override info(m: string): void { this.lines.push(`info: ${m}`) }
-}
 
 /** A resource script that logs its argv and keeps whether its resource runs. */
 const RECORDER = `#!/bin/sh
@@ -65,7 +55,7 @@ async function engine(t: Test, over: Partial<EngineConfig> = {}, reloadConfig: (
   writeFileSync(join(scripts, 'Rec'), RECORDER)
   chmodSync(join(scripts, 'Rec'), 0o755)
   const media = new FakeMedia()
-  const log = new Recorder()
+  const log = new LogRecorder('heartbeat')
   const e = new Engine(config(over), {
     stateDir: dir,
     controlSocket: join(dir, 'heartbeat.sock'),

@@ -3,28 +3,17 @@
 // acked, asked for, resent byte for byte). Sequence timers run on node:test's mock clock.
 import t, { type Test } from 'tap'
 import { mock } from 'node:test'
-import { Logger } from '../../lib/log.ts'
+import { LogRecorder } from '../fixtures/log-recorder.ts'
 import { until } from '../../lib/wait.ts'
 import { Exchange, type ExchangeOptions, type Heard } from '../../ha.d/exchange.ts'
 import { Message } from '../../ha.d/wire/message.ts'
 import { FakeMedia, KEY, fromB, now } from './fake-media.ts'
 import { keySet } from './wire/captures.ts'
 
-class Recorder extends Logger {
-  readonly lines: string[] = []
-  constructor() {
-    super({ tag: 'heartbeat', stderr: false })
-  }
-  override err(m: string): void { this.lines.push(`err: ${m}`) }
-  override warn(m: string): void { this.lines.push(`warn: ${m}`) }
-  override info(m: string): void { this.lines.push(`info: ${m}`) }
-  override debug(m: string): void { this.lines.push(`debug: ${m}`) }
-}
-
 function exchange(t: Test, over: Partial<ExchangeOptions> = {}, unguarded?: string) {
   const media = new FakeMedia()
   media.unguarded = unguarded
-  const log = new Recorder()
+  const log = new LogRecorder('heartbeat', true)
   const heard: Heard[] = []
   const proofs: { link: string; at?: number }[] = []
   const opts: ExchangeOptions = {

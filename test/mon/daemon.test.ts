@@ -5,22 +5,12 @@ import t, { type Test } from 'tap'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Logger } from '../../lib/log.ts'
+import { LogRecorder } from '../fixtures/log-recorder.ts'
 import { until } from '../../lib/wait.ts'
 import { loadConfig } from '../../mon/config/load.ts'
 import { Daemon, type Entry } from '../../mon/daemon.ts'
 import { STAT_FAIL } from '../../mon/state.ts'
 import { globals } from '../fixtures/mon/daemon.ts'
-
-class Recorder extends Logger {
-  readonly lines: string[] = []
-  constructor() {
-    super({ tag: 'halo-mon', stderr: false })
-  }
-  override err(m: string): void { this.lines.push(`err: ${m}`) }
-  override warn(m: string): void { this.lines.push(`warn: ${m}`) }
-  override info(m: string): void { this.lines.push(`info: ${m}`) }
-}
 
 /** A daemon on this mon.cf (after the globals; `${dir}` is the scratch directory), not started. */
 async function mon(t: Test, records: (dir: string) => string, opts: { stopped?: boolean; globals?: string } = {}) {
@@ -28,7 +18,7 @@ async function mon(t: Test, records: (dir: string) => string, opts: { stopped?: 
   const cf = join(dir, 'mon.cf')
   const write = (r: (dir: string) => string) => writeFileSync(cf, `${globals(dir)}${opts.globals ?? ''}hostgroup local 127.0.0.1\n\n${r(dir)}`)
   write(records)
-  const log = new Recorder()
+  const log = new LogRecorder('halo-mon')
   const load = () => loadConfig(cf, {}, (w) => log.warn(w))
   // a 50 ms tick (mon's -i) rather than 1 s: `test monitor` runs at the next tick
   const d = new Daemon({ log, config: await load(), load, stopped: opts.stopped, tick: 50 })
