@@ -264,6 +264,21 @@ t.test('standby refused while resources are in transition, on either side', asyn
   await settle()
 })
 
+// hb_takeover [set] on the peer, relative to it: the standby nodea asks for, relative to nodea
+const MIRROR: [Hold, Hold][] = [
+  ['all', 'all'],
+  ['local', 'foreign'],
+  ['foreign', 'local'],
+]
+
+for (const [theirs, ours] of MIRROR) {
+  t.test(`hb_takeover ${theirs} from the peer: nodea goes standby ${ours}`, async (t) => {
+    const { io, n } = await holdingAll(t, false)
+    n.onTakeover(theirs, true)
+    t.same(io.take(), [ask(ours, 'me')])
+  })
+}
+
 t.test('hb_takeover from the peer: we go standby for the mirror set', async (t) => {
   const { io, n } = await holdingAll(t, false)
   n.onTakeover('local', false)
