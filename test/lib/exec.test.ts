@@ -51,11 +51,19 @@ t.test('run: with processGroup the timeout ends the children too, and onSpawn na
   const dir = scratch(t)
   const pidFile = join(dir, 'child')
   let leader = 0
-  const r = await run(sh(`sleep 30 & echo $! > ${pidFile}; wait`), { timeout: 200, processGroup: true, onSpawn: (pid) => (leader = pid) })
+  // the sleep holds no pipe of ours: only the signal to the whole group can end it before its 30 s
+  const r = await run(sh(`sleep 30 >/dev/null 2>&1 & echo $! > ${pidFile}; wait`), { timeout: 200, processGroup: true, onSpawn: (pid) => (leader = pid) })
   t.equal(r.timedOut, true)
   t.ok(leader > 0, 'onSpawn was told the pid')
   const child = Number(readFileSync(pidFile, 'utf8'))
-  await until('the background sleep to end with its group', () => !running(child), 3000)
+  t.teardown(() => {
+    try {
+      process.kill(child, 'SIGKILL')
+    } catch {
+      // gone, as it should be
+    }
+  })
+  await until('the background sleep to end with its group', () => !running(child), 3000).catch(() => {})
   t.notOk(running(child), 'the grandchild is gone')
 })
 
