@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { errorMessage } from '../lib/errors.ts'
 import type { Logger } from '../lib/log.ts'
 import { type Answer, type EngineStatus, type Request, type ResourceSet, serveControl } from './control.ts'
-import { Exchange, type Heard } from './exchange.ts'
+import { Exchange, type ExchangeOptions, type Heard } from './exchange.ts'
 import { MAX_REXMIT_DELAY } from './sequence.ts'
 import type { Fencing } from './fencing.ts'
 import { openFifo, readFifo } from './fifo.ts'
@@ -54,6 +54,8 @@ export interface EngineOptions {
   fencing?: Fencing
   /** reads ha.cf, haresources and authkeys again (halo-heartbeat -r); throws a ConfigError */
   reloadConfig(): EngineConfig
+  /** opens the wire on the media: Exchange.open, or in the engine's unit tests an Exchange over fake media */
+  openWire?: (media: readonly Medium[], opts: ExchangeOptions) => Promise<Exchange>
 }
 
 export class Engine {
@@ -136,7 +138,7 @@ export class Engine {
     const { cfg, opts } = this
     if (cfg.autoFailback === 'legacy') opts.log.warn('auto_failback legacy: halo treats it as "on"; set auto_failback on or off in ha.cf')
     const generation = nextGeneration(opts.stateDir)
-    this.wire = await Exchange.open(cfg.media, {
+    this.wire = await (opts.openWire ?? Exchange.open)(cfg.media, {
       self: cfg.node,
       peer: this.peer,
       sender: { node: cfg.node, uuid: loadOrCreateUuid(opts.stateDir), generation, ttl: cfg.nodes.length + cfg.hopfudge },

@@ -27,6 +27,7 @@
  * A packet that is malformed, not authentic, from a stranger or a replay is counted and dropped with a
  * debug line: nothing a peer sends can stop the engine.
  */
+import type { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { errorMessage } from '../lib/errors.ts'
 import type { Logger } from '../lib/log.ts'
@@ -91,6 +92,9 @@ const RESEND_AT_MOST = 50
 /** NS_ datagrams remembered, to know a second copy: as long as a copy is fresh, and at most this many */
 const NS_REMEMBERED = 1000
 
+/** What the exchange uses of the media (media.ts): its unit tests give a fake, without sockets or nft. */
+export type MediaPort = Pick<EventEmitter<{ arrival: [Arrival]; stray: [string]; error: [Error] }>, 'on'> & Pick<Media, 'send' | 'links' | 'close' | 'unguarded'>
+
 export class Exchange {
   readonly counters: Counters = { malformed: 0, unauthentic: 0, strangers: 0, replays: 0, duplicates: 0, offMedia: 0 }
   private readonly outbox: Outbox
@@ -108,8 +112,8 @@ export class Exchange {
   private peerDeadtime = 0
   private quiet?: NodeJS.Timeout
 
-  private constructor(
-    private readonly media: Media,
+  constructor(
+    private readonly media: MediaPort,
     private readonly opts: ExchangeOptions,
   ) {
     this.outbox = new Outbox(opts.rexmitDelay ?? MAX_REXMIT_DELAY)

@@ -4,26 +4,16 @@
 // negotiation") and the real Heartbeat 3.0.6 captures in test/fixtures/heartbeat-wire.
 import t, { type Test } from 'tap'
 import { mock } from 'node:test'
-import { Logger } from '../../lib/log.ts'
+import { LogRecorder } from '../fixtures/log-recorder.ts'
 import { BOTH_STARTING_MS, Negotiation, STANDBY_REPLY_MS, type Hold, type NegotiationIo } from '../../ha.d/negotiation.ts'
 import { CAPTURES, capture } from './wire/captures.ts'
 
 /** the retry of a deferred auto_failback or hand-over (FAILBACK_RETRY_MS, not exported) */
 const RETRY_MS = 1000
 
-class Recorder extends Logger {
-  readonly lines: string[] = []
-  constructor() {
-    super({ tag: 'heartbeat', stderr: false })
-  }
-  override err(m: string): void { this.lines.push(`err: ${m}`) }
-  override warn(m: string): void { this.lines.push(`warn: ${m}`) }
-  override info(m: string): void { this.lines.push(`info: ${m}`) }
-}
-
 /** nodea's side: every message and every start and stop, in order */
 class FakeIo implements NegotiationIo {
-  readonly log = new Recorder()
+  readonly log = new LogRecorder('heartbeat')
   readonly peer = 'nodeb'
   alive = true
   /** sides whose start fails */
@@ -273,6 +263,21 @@ t.test('standby refused while resources are in transition, on either side', asyn
   t.equal(n.requestStandby('all', true), 'local resources are in transition; try again', 'our own start still runs')
   await settle()
 })
+
+// hb_takeover [set] on the peer, relative to it: the standby nodea asks for, relative to nodea
+const MIRROR: [Hold, Hold][] = [
+  ['all', 'all'],
+  ['local', 'foreign'],
+  ['foreign', 'local'],
+]
+
+for (const [theirs, ours] of MIRROR) {
+  t.test(`hb_takeover ${theirs} from the peer: nodea goes standby ${ours}`, async (t) => {
+    const { io, n } = await holdingAll(t, false)
+    n.onTakeover(theirs, true)
+    t.same(io.take(), [ask(ours, 'me')])
+  })
+}
 
 t.test('hb_takeover from the peer: we go standby for the mirror set', async (t) => {
   const { io, n } = await holdingAll(t, false)
