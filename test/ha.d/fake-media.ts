@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events'
 import type { MediaPort } from '../../ha.d/exchange.ts'
 import type { Arrival } from '../../ha.d/media.ts'
-import type { AuthKey } from '../../ha.d/wire/auth.ts'
+import type { AuthKey } from '../../ha.d/config/authkeys.ts'
 import { decode, encode } from '../../ha.d/wire/codec.ts'
 import { compose } from '../../ha.d/wire/compose.ts'
 import { Message } from '../../ha.d/wire/message.ts'

@@ -2,7 +2,7 @@
 // tests go through the socket and the clock): what it runs or does not run, what it logs, what its
 // commands change, and what it keeps. The mon.cf is written by each test; scripts are test/fixtures/mon.
 import t, { type Test } from 'tap'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LogRecorder } from '../fixtures/log-recorder.ts'
@@ -16,6 +16,7 @@ import { globals } from '../fixtures/mon/daemon.ts'
 async function mon(t: Test, records: (dir: string) => string, opts: { stopped?: boolean; globals?: string } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'halo-mon-daemon-'))
   const cf = join(dir, 'mon.cf')
+  copyFileSync(new URL('../fixtures/mon/auth.cf', import.meta.url), join(dir, 'auth.cf'))
   const write = (r: (dir: string) => string) => writeFileSync(cf, `${globals(dir)}${opts.globals ?? ''}hostgroup local 127.0.0.1\n\n${r(dir)}`)
   write(records)
   const log = new LogRecorder('halo-mon')
@@ -169,7 +170,7 @@ t.test('ack: no more failure alerts, the comment kept; test alert runs the perio
   await until('the next check', () => e.st.lastCheck > checked && !e.st.monitorRunning && m.d.failureHistory.length === 2, 3000)
   t.equal(alerts(), 1, 'acknowledged: the second failure sent no alert')
   m.d.testAlert(e, 'failure', 2, 0)
-  t.match(m.logged(), /info: calling testalert record\.alert for local\/acked \(.*record\.alert,-x\) test/)
+  t.match(m.logged(), /alert: calling testalert record\.alert for local\/acked \(.*record\.alert,-x\) test/)
   t.equal(alerts(), 1, 'a test alert is not history')
 })
 
