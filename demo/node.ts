@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { run, runOk, type RunOptions, type RunResult } from '../lib/exec.ts'
-import { processStat } from '../lib/process.ts'
+import { processStat, signal } from '../lib/process.ts'
 import { until } from '../lib/wait.ts'
 import { netns } from './netns.ts'
 import { type Scope, atEnd } from './scope.ts'
@@ -219,13 +219,3 @@ function nsOf(pid: number): string | undefined {
 }
 
 const stopped = (pid: number) => ['T', 't'].includes(processStat(pid)?.state ?? '')
-
-function signal(pids: readonly number[], sig: NodeJS.Signals): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, sig)
-    } catch {
-      // gone meanwhile
-    }
-  }
-}
