@@ -5,9 +5,9 @@
 // again → the group runs on it again). Then idle CPU and PSS of one node of each kind. Goals: PASS/FAIL.
 //   npm run bench:failover [-- --runs 10 --idle 60]
 // Needs root and `node build.ts halo-heartbeat cl_status hb_standby hb_takeover`.
-import { Scope } from '../demo/scope.ts'
-import { KIND_NAMES, cluster, type HaloNode, type NodeKind } from '../test/harness/cluster.ts'
-import { powerCut } from '../test/harness/scenario.ts'
+import { ClosableScope } from '../demo/scope.ts'
+import { KIND_NAMES, cluster, type HaloNode, type NodeKind } from '../demo/hbtest/cluster.ts'
+import { powerCut } from '../demo/hbtest/scenario.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { until } from '../lib/wait.ts'
 import { STARTUP_DT_WINDOW_MS } from '../ha.d/engine.ts'
@@ -34,8 +34,8 @@ const startedAfter = (n: HaloNode, name: string, since: number) => {
 }
 
 async function pair(kinds: readonly [NodeKind, NodeKind], cost?: (node: HaloNode) => Promise<void>): Promise<PairFigures> {
-  // the harness's cleanups run when the pair is done
-  const s = new Scope()
+  // the lab's cleanups run when the pair is done
+  const s = new ClosableScope()
   const label = `${KIND_NAMES[kinds[0]]} → ${KIND_NAMES[kinds[1]]}`
   const figures: PairFigures = { label, first: [], whole: [], failback: [] }
   try {

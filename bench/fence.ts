@@ -9,12 +9,12 @@
 //   npm run bench:fence [-- --runs 10 --loss-seconds 60]
 // Needs root, the test packages (heartbeat, cluster-glue, openipmi, ipmitool) and `npm run build`.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Scope } from '../demo/scope.ts'
+import { ClosableScope } from '../demo/scope.ts'
 import { STARTUP_DT_WINDOW_MS } from '../ha.d/engine.ts'
 import { until } from '../lib/wait.ts'
-import { KIND_NAMES, cluster, type HaloNode, type NodeKind } from '../test/harness/cluster.ts'
-import { fenceWith, nowNs, switchesSince } from '../test/harness/fencing.ts'
-import { engineStatus, powerCut } from '../test/harness/scenario.ts'
+import { KIND_NAMES, cluster, type HaloNode, type NodeKind } from '../demo/hbtest/cluster.ts'
+import { fenceWith, nowNs, switchesSince } from '../demo/hbtest/fencing.ts'
+import { engineStatus, powerCut } from '../demo/hbtest/scenario.ts'
 import { type LossFigures, falseDeaths } from './fence/loss.ts'
 import { median, numberFlag } from './lib/measure.ts'
 
@@ -52,7 +52,7 @@ async function home(a: HaloNode, b: HaloNode): Promise<void> {
 }
 
 async function pair(kind: NodeKind): Promise<Figures> {
-  const s = new Scope()
+  const s = new ClosableScope()
   const figures: Figures = { kind, cut: [], device: [], frozenOff: [], frozen: [] }
   try {
     const [a, b] = await cluster(s, { kinds: [kind, kind], bmc: true, haresources: 'nodea hbtest::r1 hbtest::r2\n', keepalive: '200ms', deadtime: '1', warntime: '500ms', autoFailback: 'on' })

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { STARTUP_DT_WINDOW_MS } from '../ha.d/engine.ts'
 import { ms, powerCut, rejoin, startClient } from '../demo/scenario.ts'
-import { processScope, type Scope } from '../demo/scope.ts'
+import { ClosableScope } from '../demo/scope.ts'
 import { buildStack, type StackOptions } from '../demo/stack.ts'
 import { median, printTable } from './lib/measure.ts'
 
@@ -22,10 +22,10 @@ const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 10
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a positive whole number')
 
 const bin = fileURLToPath(new URL('../dist/bin', import.meta.url))
-const scope = processScope()
+const scope = new ClosableScope()
 
 /** ms from each power cut to the next commit; the stack is torn down after, so the next one starts clean */
-async function measure(engine: NonNullable<StackOptions['engine']>, scope: Scope): Promise<number[]> {
+async function measure(engine: NonNullable<StackOptions['engine']>, scope: ClosableScope): Promise<number[]> {
   try {
     const stack = await buildStack({ bin, scope, engine, say: (s) => console.error(`# ${engine}: ${s}`) })
     const client = startClient(stack, bin, scope)

@@ -17,7 +17,7 @@ import { runOk, spawnDetached } from '../lib/exec.ts'
 import { commandLine, isAlive } from '../lib/process.ts'
 import { until } from '../lib/wait.ts'
 import { NODE_POWER, type PowerEvent, type VirtualNode } from './node.ts'
-import { uniqueName } from './scope.ts'
+import { type Scope, uniqueName } from './scope.ts'
 
 /** IPMI's port, the only one cluster-glue's external/ipmi can reach */
 const IPMI_PORT = 623
@@ -64,7 +64,7 @@ export interface Bmc {
  * Starts ipmi_sim as `node`'s BMC, answering on `address`:623 in the management LAN; resolves once it
  * listens. Stopped at scope close (the node itself is powered off by its own teardown, registered before).
  */
-export async function startBmc(scope: { teardown(fn: () => void): void }, opts: BmcOptions): Promise<Bmc> {
+export async function startBmc(scope: Scope, opts: BmcOptions): Promise<Bmc> {
   const { lan, address, node } = opts
   if (!/^\d+\.\d+\.\d+\.\d+$/.test(address)) throw new Error(`BMC of ${node.name}: address '${address}' is not an IPv4 address`)
   // ipmi_sim runs chassis_control through a shell: these paths go into it as they are

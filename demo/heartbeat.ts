@@ -1,7 +1,7 @@
 /**
  * The real Heartbeat 3.0.6 (Debian's package) in a virtual node: how it is started and which of its
- * programs answer halo's command names. Shared by the interop tests (test/harness/heartbeat.ts) and the
- * stack's Heartbeat variant (demo/stack.ts).
+ * programs answer halo's command names. Shared by the lab's cluster (demo/hbtest/cluster.ts), the interop
+ * tests and the stack's Heartbeat variant (demo/stack.ts).
  */
 import { cpSync, lstatSync } from 'node:fs'
 import { join } from 'node:path'
@@ -16,6 +16,13 @@ export const HEARTBEAT_PROGRAMS: Readonly<Record<string, string>> = {
   hb_standby: '/usr/share/heartbeat/hb_standby',
   hb_takeover: '/usr/share/heartbeat/hb_takeover',
   cl_status: '/usr/bin/cl_status',
+}
+
+/** argv for halo's command `name` on a real Heartbeat node. */
+export function heartbeatCommand(name: string, args: readonly string[]): string[] {
+  const program = HEARTBEAT_PROGRAMS[name]
+  if (!program) throw new Error(`${name}: no such command on a Heartbeat node`)
+  return [program, ...args]
 }
 
 /**
@@ -49,7 +56,10 @@ exec ${HEARTBEAT} -f`,
   'heartbeat',
 ]
 
-/** Resolves once heartbeat's API answers cl_status in the node. */
-export async function heartbeatAnswers(vm: VirtualNode): Promise<void> {
-  await until(`${vm.name}'s heartbeat to answer`, async () => (await vm.exec([HEARTBEAT_PROGRAMS.cl_status, 'hbstatus'])).code === 0, 15_000)
+/** Resolves once the engine of the node (halo's or Heartbeat's, whose cl_status is given) answers `cl_status hbstatus`. */
+export async function engineAnswers(vm: VirtualNode, clStatus: string): Promise<void> {
+  await until(`${vm.name}'s engine to answer`, async () => (await vm.exec([clStatus, 'hbstatus'])).code === 0, 15_000)
 }
+
+/** Resolves once heartbeat's API answers cl_status in the node. */
+export const heartbeatAnswers = (vm: VirtualNode): Promise<void> => engineAnswers(vm, HEARTBEAT_PROGRAMS.cl_status)

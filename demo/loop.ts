@@ -7,6 +7,7 @@ import { mkdtemp, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run, runOk } from '../lib/exec.ts'
+import { type Scope, atEnd } from './scope.ts'
 
 export interface LoopDisk {
   /** /dev/loopN */
@@ -18,7 +19,7 @@ export interface LoopDisk {
   teardown: readonly (readonly string[])[]
 }
 
-/** Creates the disk; the caller must run `teardown` (use loopExt4 in tests, removeLoop elsewhere). */
+/** Creates the disk; the caller must run `teardown` (removeLoop), or use loopExt4. */
 export async function createLoopExt4(sizeMiB = 32): Promise<LoopDisk> {
   const dir = await mkdtemp(join(tmpdir(), 'halo-loop-'))
   const image = join(dir, 'disk.img')
@@ -38,4 +39,11 @@ export async function createLoopExt4(sizeMiB = 32): Promise<LoopDisk> {
 
 export async function removeLoop(disk: LoopDisk): Promise<void> {
   for (const step of disk.teardown) await run(step)
+}
+
+/** The disk, torn down when the scope ends (a test: passed or failed) or the process exits. */
+export async function loopExt4(scope: Scope, sizeMiB = 32): Promise<LoopDisk> {
+  const disk = await createLoopExt4(sizeMiB)
+  for (const step of [...disk.teardown].reverse()) atEnd(scope, step)
+  return disk
 }

@@ -1,25 +1,27 @@
 /**
- * A virtual node, of the demo cluster and of the tests: its network namespace (made by the caller) plus
- * private mount, UTS and PID namespaces whose PID 1 is the small init below. Booting gives the node its host name, an empty /run and
- * /srv, and its own copies of the directories heartbeat, MariaDB and mon write (DIR/<path> bound over
+ * A virtual node, of the demo cluster, the tests and the benchmarks: a network namespace (the caller's, or
+ * a new one: virtualNode) plus private mount, UTS and PID namespaces whose PID 1 is the small init below.
+ * Booting gives the node its host name, an empty /run and /srv, and its own copies of the directories heartbeat, MariaDB and mon write (DIR/<path> bound over
  * /<path>), so the two nodes share nothing but the data disk. Its power goes through one switch,
  * demo/node-power, which the lab and the node's BMC (demo/bmc.ts) both use: power on sets the addresses and
  * starts init (and the node's command) afresh; power off kills PID 1 (every process of the node dies with
  * it) and takes the node's links down, as a machine without power answers nothing.
  */
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { run, runOk, type RunOptions, type RunResult } from '../lib/exec.ts'
-import { processStat } from '../lib/process.ts'
+import { processStat, signal } from '../lib/process.ts'
 import { until } from '../lib/wait.ts'
+import { netns } from './netns.ts'
+import { type Scope, atEnd } from './scope.ts'
 
 /** the node's power switch (beside this file in the source tree, in dist/demo once built) */
 export const NODE_POWER = fileURLToPath(new URL('../demo/node-power', import.meta.url))
 
 /** each node's own copy of these (DIR/etc/ha.d over /etc/ha.d…) */
-export const PRIVATE_DIRS = ['etc/ha.d', 'etc/mon', 'var/lib/heartbeat', 'var/lib/halo', 'var/lib/mon', 'var/log', 'usr/lib/mon/alert.d']
+const PRIVATE_DIRS = ['etc/ha.d', 'etc/mon', 'var/lib/heartbeat', 'var/lib/halo', 'var/lib/mon', 'var/log', 'usr/lib/mon/alert.d']
 
 // PID 1 of a node: a constant script; the node's name, directory, private paths and a command to start
 // (after --) come as arguments. It reaps orphans, as an init must.
@@ -47,8 +49,6 @@ export interface NodeSpec {
   dir: string
   /** address/prefix on each link, e.g. { eth0: '10.0.0.1/24' }: set at every boot, gone at a power cut */
   addresses: Record<string, string>
-  /** the node's own copies of these (default PRIVATE_DIRS) */
-  privateDirs?: readonly string[]
   /** a program its init starts once booted */
   command?: readonly string[]
 }
@@ -63,8 +63,8 @@ export interface PowerEvent {
 export class VirtualNode {
   constructor(
     readonly spec: NodeSpec,
-    /** where the power-off at the end is registered: the demo's Scope, or a test */
-    scope: { teardown(fn: () => void): void },
+    /** where the power-off at the end is registered (it also runs if the process exits first) */
+    scope: Scope,
   ) {
     const { name, netns, dir, addresses } = spec
     const links = Object.entries(addresses).map(([link, address]) => [netns, link, address])
@@ -72,13 +72,11 @@ export class VirtualNode {
     if (blank !== undefined) throw new Error(`${name}: '${blank}' is not a network namespace, link or address`)
     // what node-power needs to power the node on, whoever presses the button (the lab, the BMC)
     mkdirSync(dir, { recursive: true })
-    const privateDirs = spec.privateDirs ?? PRIVATE_DIRS
     // --kill-child: unshare killed (a power cut) takes PID 1, so the whole namespace, with it
-    const boot = ['ip', 'netns', 'exec', netns, 'unshare', '-m', '-u', '-p', '-f', '--kill-child', '--mount-proc', 'bash', '-c', INIT, 'init', name, dir, ...privateDirs, '--', ...(spec.command ?? [])]
+    const boot = ['ip', 'netns', 'exec', netns, 'unshare', '-m', '-u', '-p', '-f', '--kill-child', '--mount-proc', 'bash', '-c', INIT, 'init', name, dir, ...PRIVATE_DIRS, '--', ...(spec.command ?? [])]
     writeFileSync(join(dir, 'boot'), boot.map((arg) => `${arg}\0`).join(''))
     writeFileSync(join(dir, 'links'), links.map((words) => `${words.join(' ')}\n`).join(''))
-    // synchronous, so it also works from an exit handler
-    scope.teardown(() => void spawnSync(NODE_POWER, ['off', dir], { stdio: 'ignore', timeout: 10_000 }))
+    atEnd(scope, [NODE_POWER, 'off', dir])
   }
 
   get name(): string {
@@ -180,6 +178,30 @@ export class VirtualNode {
   }
 }
 
+export interface NodeOptions {
+  /** its network namespace (default: a new one) */
+  netns?: string
+  /** a program its init starts, at every boot */
+  command?: readonly string[]
+  /** its files (default: a new directory, removed when the scope ends) */
+  dir?: string
+  /** addresses set at every boot, gone at a power cut: { eth0: '10.0.0.1/24' } */
+  addresses?: Record<string, string>
+  /** boot it now (default); false leaves it powered off, for its BMC or a later boot() */
+  boot?: boolean
+}
+
+/** Boots a node named `name`; powered off (and its files removed, unless given) when the scope ends. */
+export async function virtualNode(scope: Scope, name: string, opts: NodeOptions = {}): Promise<VirtualNode> {
+  const ns = opts.netns ?? (await netns(scope))
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `halo-node-${name}-`))
+  // a dir given by the caller outlives this boot (a reboot reuses it): the caller removes it
+  if (!opts.dir) atEnd(scope, ['rm', '-rf', dir])
+  const node = new VirtualNode({ name, netns: ns, dir, addresses: opts.addresses ?? {}, command: opts.command }, scope)
+  if (opts.boot !== false) await node.boot()
+  return node
+}
+
 function childOf(pid: number): number {
   try {
     return Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0]) || 0
@@ -197,13 +219,3 @@ function nsOf(pid: number): string | undefined {
 }
 
 const stopped = (pid: number) => ['T', 't'].includes(processStat(pid)?.state ?? '')
-
-function signal(pids: readonly number[], sig: NodeJS.Signals): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, sig)
-    } catch {
-      // gone meanwhile
-    }
-  }
-}

@@ -9,7 +9,7 @@
 import { join } from 'node:path'
 import { HaloError } from '../lib/errors.ts'
 import { freeze, lostRows, moveGroup, ms, powerCut, rejoin, serviceFailure, startClient, type Client, type Failover } from './scenario.ts'
-import { processScope } from './scope.ts'
+import { ClosableScope } from './scope.ts'
 import { buildStack, VIP, type Stack } from './stack.ts'
 import { timeline, type FromNode } from './timeline.ts'
 
@@ -31,7 +31,8 @@ async function step<T>(what: string, work: Promise<T>): Promise<T> {
 
 export async function demo(bin: string, keep: boolean): Promise<number> {
   if (process.getuid?.() !== 0) throw new HaloError(1, 'the demo needs root (it creates network namespaces, mounts and a loop device)')
-  const scope = processScope()
+  // also closed when the demo ends otherwise: Ctrl-C, an error
+  const scope = new ClosableScope()
   console.log(bold('halo demo: a MySQL + application server cluster on two virtual nodes'))
   const stack = await step('bringing the cluster up', buildStack({ bin, scope, say: (s) => console.log(`  ${s}`) }))
   console.log(`  node1 runs the group: data disk, virtual IP ${VIP}, MariaDB, application server, halo-mon`)

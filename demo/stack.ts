@@ -17,13 +17,14 @@ import { dirname, join } from 'node:path'
 import { HaloError } from '../lib/errors.ts'
 import { runOk } from '../lib/exec.ts'
 import { account } from '../lib/users.ts'
-import { createLoopExt4, type LoopDisk } from './loop.ts'
+import { type LoopDisk, loopExt4 } from './loop.ts'
 import { until } from '../lib/wait.ts'
 import { SCHEMA_SQL } from './client.ts'
 import type { Bmc } from './bmc.ts'
-import { HEARTBEAT_BOOT, HEARTBEAT_PROGRAMS, heartbeatAnswers, installHeartbeatFiles } from './heartbeat.ts'
+import { HEARTBEAT_BOOT, HEARTBEAT_PROGRAMS, engineAnswers, heartbeatAnswers, installHeartbeatFiles } from './heartbeat.ts'
+import { netns } from './netns.ts'
 import { VirtualNode } from './node.ts'
-import { uniqueName, type Scope } from './scope.ts'
+import { type Scope, atEnd } from './scope.ts'
 import { FENCING_PACKAGES, MANAGEMENT, cableManagementLan, fencingMissing, fillStonithLines, startBmcs } from './stack-fencing.ts'
 import { HB_STANDBY, LINKSERV_INIT, MYSQL_INSTANCE, MYSQL_OCF_CONF, OCF_ENV, heartbeatResources } from './stack-heartbeat.ts'
 import { Watcher } from './watch.ts'
@@ -96,13 +97,13 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
   const say = opts.say ?? (() => {})
   const example = exampleDir(bin)
   const root = mkdtempSync(join(tmpdir(), 'halo-stack-'))
-  scope.teardown(['rm', '-rf', '--one-file-system', root])
+  atEnd(scope, ['rm', '-rf', '--one-file-system', root])
 
   say('network: node1 and node2 on a heartbeat link and a service network with a client')
-  const ns = await Promise.all(['node1', 'node2', 'client'].map(() => netns(scope)))
+  const ns = await Promise.all(['node1', 'node2', 'client'].map(() => netns(scope, 'halo')))
   const [ns1, ns2, client] = ns
   const missing = fencingMissing()
-  const lan = missing.length ? undefined : await netns(scope)
+  const lan = missing.length ? undefined : await netns(scope, 'halo')
   if (lan) {
     say('management LAN: a BMC per node (ipmi_sim); ha.cf fences each node through its BMC (stonith_host external/ipmi)')
     await cableManagementLan(lan, [ns1, ns2])
@@ -122,8 +123,7 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
   await runOk(['ip', '-n', client, 'link', 'set', 'br0', 'up'])
 
   say('data disk: a loop device with ext4 (standing in for DRBD), MariaDB and the application server on it')
-  const disk = await createLoopExt4(512)
-  for (const step of [...disk.teardown].reverse()) scope.teardown(step)
+  const disk = await loopExt4(scope, 512)
   await prepareDisk(disk, example, bin)
 
   // the environment systemd gives the unit, not the caller's: every agent the engine runs inherits it;
@@ -160,8 +160,7 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
     haLog,
     async boot(node) {
       if (!node.up) await node.boot()
-      if (heartbeat) return heartbeatAnswers(node)
-      await until(`${node.name}'s engine to answer`, async () => (await node.exec([join(bin, 'cl_status'), 'hbstatus'])).code === 0, 15_000)
+      await (heartbeat ? heartbeatAnswers(node) : engineAnswers(node, join(bin, 'cl_status')))
     },
     async settled(name, ms = 60_000) {
       await until(`${name} to run the whole group`, () => watcher.holder() === name, ms)
@@ -177,14 +176,6 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
   say('creating the demo database and its client account')
   await runOk(nodes[0].enter(['mariadb', '--no-defaults', '--socket=/run/mysqld/mysqld.sock', '-e', SCHEMA_SQL]))
   return stack
-}
-
-async function netns(scope: Scope): Promise<string> {
-  const name = uniqueName('halo')
-  await runOk(['ip', 'netns', 'add', name])
-  scope.teardown(['ip', 'netns', 'del', name])
-  await runOk(['ip', '-n', name, 'link', 'set', 'lo', 'up'])
-  return name
 }
 
 /** MariaDB's datadir and my.cnf, and the application server's installation, on the shared disk */

@@ -138,7 +138,8 @@ export async function waitForExit(pids: readonly number[], deadline: number, eve
   return true
 }
 
-function signal(pids: readonly number[], sig: NodeJS.Signals): void {
+/** Sends `sig` to each of the pids; one gone meanwhile is skipped. */
+export function signal(pids: readonly number[], sig: NodeJS.Signals): void {
   for (const pid of pids) {
     try {
       process.kill(pid, sig)

@@ -6,7 +6,7 @@ import { spawnDetached } from '../../lib/exec.ts'
 import { readPidFile, waitForExit } from '../../lib/process.ts'
 import { connect } from '../../lib/tcp.ts'
 import { account } from '../../lib/users.ts'
-import { createMariadb, removeMariadb, type MariaDB } from '../../test/harness/mariadb.ts'
+import { createMariadb, removeMariadb, type MariaDB } from '../../demo/mariadb.ts'
 import { median, printTable, timeOnce, type Row } from '../lib/measure.ts'
 
 const agents = {

@@ -6,11 +6,11 @@
 // with fencing on, it costs that peer a reboot.
 // Needs root and `node build.ts halo-heartbeat cl_status hb_standby hb_takeover`.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Scope } from '../../demo/scope.ts'
+import { ClosableScope } from '../../demo/scope.ts'
 import { STARTUP_DT_WINDOW_MS } from '../../ha.d/engine.ts'
-import { type ClusterOptions, type HaloNode, type NodeKind, cluster } from '../../test/harness/cluster.ts'
-import { lossyLink } from '../../test/harness/loss.ts'
-import { atHome } from '../../test/harness/scenario.ts'
+import { type ClusterOptions, type HaloNode, type NodeKind, cluster } from '../../demo/hbtest/cluster.ts'
+import { lossyLink } from '../../demo/hbtest/loss.ts'
+import { atHome } from '../../demo/hbtest/scenario.ts'
 
 export interface LossFigures {
   kind: NodeKind
@@ -33,7 +33,7 @@ const deathsIn = (node: HaloNode, from: number) => node.haLog().slice(from).matc
  * (keepalive 200ms, deadtime 1, bcast, unless `opts` says otherwise) is torn down before it returns.
  */
 export async function falseDeaths(kind: NodeKind, loss: number, seconds: number, opts: ClusterOptions = {}): Promise<LossFigures> {
-  const s = new Scope()
+  const s = new ClosableScope()
   try {
     const [a, b] = await cluster(s, { keepalive: '200ms', deadtime: '1', warntime: '500ms', ...opts, kinds: [kind, kind] })
     await Promise.all([a.boot(), b.boot()])

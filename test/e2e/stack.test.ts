@@ -11,15 +11,15 @@ import { fileURLToPath } from 'node:url'
 import { ask } from '../../ha.d/control.ts'
 import type { VirtualNode } from '../../demo/node.ts'
 import { freeze, lostRows, powerCut, rejoin, serviceFailure, servedBy, startClient, type Client } from '../../demo/scenario.ts'
-import { Scope } from '../../demo/scope.ts'
+import { ClosableScope } from '../../demo/scope.ts'
 import { buildStack, type Stack } from '../../demo/stack.ts'
 
 const bin = fileURLToPath(new URL('../../dist/bin', import.meta.url))
 if (!existsSync(`${bin}/halo`)) throw new Error('dist/bin/halo is missing: run node build.ts first')
 
 async function cluster(t: Test): Promise<{ stack: Stack; client: Client }> {
-  const scope = new Scope()
-  process.on('exit', () => scope.close())
+  // closed when the test ends, or when its process exits first
+  const scope = new ClosableScope()
   t.teardown(() => scope.close())
   const stack = await buildStack({ bin, scope })
   t.teardown(() => {

@@ -1,18 +1,9 @@
 /**
- * The real Heartbeat 3.0.6 (Debian's package) in a virtual node, beside or instead of halo: how it is
- * started, which of its programs answer halo's command names, and what in its log betrays a peer that
- * does not speak its protocol. See ../../../shared/reference/heartbeat-wire/README.md.
+ * The real Heartbeat 3.0.6 (Debian's package) in a virtual node, beside or instead of halo: the lab's
+ * start-up and command names (demo/heartbeat.ts), and what in its log betrays a peer that does not speak
+ * its protocol. See ../../../shared/reference/heartbeat-wire/README.md.
  */
-import { HEARTBEAT_PROGRAMS } from '../../demo/heartbeat.ts'
-
-export { HEARTBEAT_BOOT, heartbeatAnswers, installHeartbeatFiles } from '../../demo/heartbeat.ts'
-
-/** argv for halo's command `name` on a real Heartbeat node. */
-export function heartbeatCommand(name: string, args: readonly string[]): string[] {
-  const program = HEARTBEAT_PROGRAMS[name]
-  if (!program) throw new Error(`${name}: no such command on a Heartbeat node`)
-  return [program, ...args]
-}
+export { HEARTBEAT_BOOT, heartbeatAnswers, heartbeatCommand, installHeartbeatFiles } from '../../demo/heartbeat.ts'
 
 /**
  * What in a Heartbeat log betrays a peer that does not speak its protocol: an authentication failure
