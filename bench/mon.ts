@@ -10,18 +10,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bundle } from '../build.ts'
 import { until } from '../lib/wait.ts'
-import { median } from './lib/measure.ts'
+import { median, numberFlag } from './lib/measure.ts'
 import { ask, type Check, close, cpuPercent, freePort, haloMon, listen, monCf, opstatus, realMon, rssMb, type Running, start } from './mon/daemons.ts'
 
-const flag = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`)
-  return at >= 0 ? Number(process.argv[at + 1]) : fallback
-}
-const trials = flag('trials', 10)
-const idleSeconds = flag('idle', 30)
-const services = flag('services', 1000)
-const windowSeconds = flag('window', 30)
-const listeners = flag('listeners', 10)
+const trials = numberFlag('trials', 10)
+const idleSeconds = numberFlag('idle', 30)
+const services = numberFlag('services', 1000)
+const windowSeconds = numberFlag('window', 30)
+const listeners = numberFlag('listeners', 10)
 const INTERVAL_MS = 1000
 
 interface Figures {

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { run, runOk, spawnDetached } from '../../lib/exec.ts'
 import { readMountInfo } from '../../lib/mounts.ts'
 import { isAlive } from '../../lib/process.ts'
-import { agentPath, crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
+import { agentPath, crmLifecycle, crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { loopExt4, type LoopDisk } from '../harness/loop.ts'
 import { until } from '../../lib/wait.ts'
@@ -318,14 +318,9 @@ t.test('crm_resource --force-start/--force-check/--force-stop', async (t) => {
   const disk = await loopExt4(t)
   const dir = join(disk.dir, 'm')
   const crm = await crmResource(t, 'Filesystem', { device: disk.device, directory: dir, fstype: 'ext4' })
-  let r = await crm('--force-start')
-  t.equal(r.code, 0, r.stdout + r.stderr)
-  t.equal(mountsAt(dir).length, 1)
-  r = await crm('--force-check=20')
-  t.equal(r.code, 0, r.stdout + r.stderr)
-  r = await crm('--force-stop')
-  t.equal(r.code, 0, r.stdout + r.stderr)
-  t.same(mountsAt(dir), [])
-  r = await crm('--force-check')
-  t.equal(r.code, 7, 'stopped: crm_resource passes 7 on')
+  await crmLifecycle(t, crm, {
+    check: '--force-check=20',
+    started: () => t.equal(mountsAt(dir).length, 1, 'mounted'),
+    stopped: () => t.same(mountsAt(dir), [], 'unmounted'),
+  })
 })

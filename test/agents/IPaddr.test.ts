@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import { statSync, existsSync, readFileSync } from 'node:fs'
 import { run, runOk } from '../../lib/exec.ts'
 import { isAlive, waitForExit } from '../../lib/process.ts'
-import { crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
+import { crmLifecycle, crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
 import { capture } from '../harness/capture.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { inNetns, netns, veth } from '../harness/netns.ts'
@@ -203,14 +203,10 @@ t.test('ocf-tester -v passes, IPv4 and IPv6', async (t) => {
 t.test('crm_resource --force-start/--force-check/--force-stop', async (t) => {
   const { node } = await pair(t)
   const crm = await crmResource(t, 'IPaddr', { ip: '10.20.0.14' }, { netns: node, env })
-  const started = await crm('--force-start')
-  t.equal(started.code, 0, started.stdout + started.stderr)
-  t.match(await addrs(node), /10\.20\.0\.14\/24/)
-  t.equal((await crm('--force-check')).code, 0, 'check: running')
-  t.equal((await crm('--force-stop')).code, 0)
-  t.notMatch(await addrs(node), /10\.20\.0\.14/)
-  const stopped = await crm('--force-check')
-  t.equal(stopped.code, 7, 'check: not running')
+  await crmLifecycle(t, crm, {
+    started: async () => t.match(await addrs(node), /10\.20\.0\.14\/24/),
+    stopped: async () => t.notMatch(await addrs(node), /10\.20\.0\.14/),
+  })
   const bad = await crm('--force-start', '--option', 'nic=eth9')
   t.equal(bad.code, 6, 'a bad nic: not configured')
   t.match(bad.stdout + bad.stderr, /there is no interface eth9 on this host/, 'crm_resource shows the reason')

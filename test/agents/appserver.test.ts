@@ -10,7 +10,7 @@ import { account } from '../../lib/users.ts'
 import { isAlive, readPidFile } from '../../lib/process.ts'
 import { connect } from '../../lib/tcp.ts'
 import { bundle } from '../../build.ts'
-import { crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
+import { crmLifecycle, crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { reapArgv } from '../harness/reap.ts'
 import { until } from '../../lib/wait.ts'
@@ -278,13 +278,5 @@ t.test('crm_resource --force-start/--force-check/--force-stop', async (t) => {
   const [port] = await freePorts(1)
   const s = server(t, [port])
   const crm = await crmResource(t, 'appserver', s.params)
-  let r = await crm('--force-start')
-  t.equal(r.code, 0, r.stdout + r.stderr)
-  t.ok(await accepts(port))
-  r = await crm('--force-check')
-  t.equal(r.code, 0, r.stdout + r.stderr)
-  r = await crm('--force-stop')
-  t.equal(r.code, 0, r.stdout + r.stderr)
-  r = await crm('--force-check')
-  t.equal(r.code, 7, 'stopped: crm_resource passes 7 on')
+  await crmLifecycle(t, crm, { started: async () => t.ok(await accepts(port), 'the port accepts') })
 })

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { runOk, spawnDetached } from '../../lib/exec.ts'
 import { account } from '../../lib/users.ts'
 import { isAlive, readPidFile } from '../../lib/process.ts'
-import { crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
+import { crmLifecycle, crmResource, ocf, ocfTester, v1 } from '../harness/agent.ts'
 import { mariadb, type MariaDB } from '../harness/mariadb.ts'
 import { until } from '../../lib/wait.ts'
 
@@ -271,12 +271,5 @@ t.test('ocf-tester -v passes', async (t) => {
 t.test('crm_resource --force-start/--force-check=10/--force-stop', async (t) => {
   const m = await mariadb(t)
   const crm = await crmResource(t, 'mysql', m.params)
-  let r = await crm('--force-start')
-  t.equal(r.code, 0, r.stdout + r.stderr)
-  r = await crm('--force-check=10')
-  t.equal(r.code, 0, r.stdout + r.stderr)
-  r = await crm('--force-stop')
-  t.equal(r.code, 0, r.stdout + r.stderr)
-  r = await crm('--force-check')
-  t.equal(r.code, 7, 'stopped: crm_resource passes 7 on')
+  await crmLifecycle(t, crm, { check: '--force-check=10' })
 })

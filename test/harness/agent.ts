@@ -67,3 +67,24 @@ export async function crmResource(t: Test, name: string, params: Record<string, 
     return run(opts.netns ? inNetns(opts.netns, argv) : argv, { env: opts.env, timeout: 60_000 })
   }
 }
+
+/**
+ * crm_resource's life cycle of an agent: start, check (at `check`'s depth), stop, check again, each with the
+ * code Pacemaker expects; `started` and `stopped` assert the agent's effect on the node in between.
+ */
+export async function crmLifecycle(
+  t: Test,
+  crm: (...op: string[]) => Promise<RunResult>,
+  steps: { check?: string; started?: () => unknown; stopped?: () => unknown } = {},
+): Promise<void> {
+  const expect = async (op: string, code: number, what: string) => {
+    const r = await crm(op)
+    t.equal(r.code, code, `${what}${r.code === code ? '' : `: ${r.stdout}${r.stderr}`}`)
+  }
+  await expect('--force-start', 0, 'start')
+  await steps.started?.()
+  await expect(steps.check ?? '--force-check', 0, 'check: running')
+  await expect('--force-stop', 0, 'stop')
+  await steps.stopped?.()
+  await expect('--force-check', 7, 'check: stopped (crm_resource passes 7 on)')
+}

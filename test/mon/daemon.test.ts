@@ -10,13 +10,13 @@ import { until } from '../../lib/wait.ts'
 import { loadConfig } from '../../mon/config/load.ts'
 import { Daemon, type Entry } from '../../mon/daemon.ts'
 import { STAT_FAIL } from '../../mon/state.ts'
-import { globals } from '../fixtures/mon/daemon.ts'
+import { DEBIAN_AUTH_CF, globals } from '../fixtures/mon/daemon.ts'
 
 /** A daemon on this mon.cf (after the globals; `${dir}` is the scratch directory), not started. */
 async function mon(t: Test, records: (dir: string) => string, opts: { stopped?: boolean; globals?: string } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'halo-mon-daemon-'))
   const cf = join(dir, 'mon.cf')
-  copyFileSync(new URL('../fixtures/mon/auth.cf', import.meta.url), join(dir, 'auth.cf'))
+  copyFileSync(DEBIAN_AUTH_CF, join(dir, 'auth.cf'))
   const write = (r: (dir: string) => string) => writeFileSync(cf, `${globals(dir)}${opts.globals ?? ''}hostgroup local 127.0.0.1\n\n${r(dir)}`)
   write(records)
   const log = new LogRecorder('halo-mon')
