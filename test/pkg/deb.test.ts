@@ -24,7 +24,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 /** each program answers, by the path admins call it by */
 const PROGRAMS: [string[], RegExp][] = [
   [['halo-heartbeat', '-V'], /^3\.0\.6 \(halo /],
-  [['halo', '--help'], /usage: halo demo/],
+  [['halo', '--help'], /halo demo\s+run the example cluster/],
   [['halo-mon', '-h'], /usage: halo-mon/],
   [['halo-drbd-peer-outdater', '-h'], /usage: drbd-peer-outdater/],
   [['/usr/lib/heartbeat/hb_standby', '-h'], /usage: hb_standby/],
