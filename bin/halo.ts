@@ -6,15 +6,12 @@
  */
 import { realpathSync } from 'node:fs'
 import { dirname } from 'node:path'
-import yargs, { type Argv } from 'yargs'
+import yargs from 'yargs'
 import { UsageError } from '../lib/errors.ts'
-import { runCli } from '../lib/cli.ts'
+import { type Command, runCli } from '../lib/cli.ts'
 import { appserver } from '../demo/appserver.ts'
 import { clientCommand } from '../demo/client.ts'
 import { demo } from '../demo/run.ts'
-
-/** Each sub-command: its yargs definition, whose handler sets the exit code. */
-export type Command = (cli: Argv, exit: (code: number) => void) => Argv
 
 // /usr/bin/halo is a link: the programs and the example are beside the real file, in /usr/lib/halo
 const bin = () => dirname(realpathSync(process.argv[1]))

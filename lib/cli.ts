@@ -2,7 +2,11 @@
  * The entry of every interactive command: runs main, and turns a HaloError into its message and exit
  * code (a UsageError adds the usage), never a stack trace; anything else is a bug and keeps its stack.
  */
+import type { Argv } from 'yargs'
 import { HaloError, UsageError } from './errors.ts'
+
+/** One of `halo`'s sub-commands: it adds its yargs definition, whose handler sets the exit code. */
+export type Command = (cli: Argv, exit: (code: number) => void) => Argv
 
 export function runCli(name: string, main: (argv: string[]) => Promise<number>, usage = ''): void {
   main(process.argv.slice(2)).then(
