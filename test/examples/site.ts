@@ -17,16 +17,16 @@ import { netns } from '../harness/netns.ts'
 import { drbdPair, type Pair } from '../drbd/pair.ts'
 
 const repo = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url))
-export const DIST = repo('dist')
+const DIST = repo('dist')
 export const EXAMPLE = repo('examples/mysql-appserver-cluster')
 export const LIB = '/usr/lib/halo'
 /** systemd's PATH for system services: what halo-heartbeat and everything it runs inherit */
 export const SYSTEMD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-export const CLIENT_ADDRESS = '192.0.2.100'
+const CLIENT_ADDRESS = '192.0.2.100'
 /** the service network's router: ha.cf's ping node answers from the client's namespace, the nodes' way out */
-export const ROUTER = '192.0.2.254'
+const ROUTER = '192.0.2.254'
 /** each node's own directories (the demo's, DRBD's configuration, drbd-utils' programs) */
-export const NODE_DIRS = [...PRIVATE_DIRS, 'etc/drbd.d', 'usr/local/sbin']
+const NODE_DIRS = [...PRIVATE_DIRS, 'etc/drbd.d', 'usr/local/sbin']
 
 const NODES = [
   { name: 'node1', eth0: '10.0.0.1/24', eth1: '192.0.2.1/24' },
@@ -44,7 +44,7 @@ export interface Site {
 }
 
 /** pkg/debian/v1-names' list: Heartbeat's names (haresources' agents, cl_status, hb_standby) → halo's programs */
-export function v1Names(): [string, string][] {
+function v1Names(): [string, string][] {
   const text = readFileSync(repo('pkg/debian/v1-names'), 'utf8')
   const list = /^NAMES="\n([^"]*)"/m.exec(text)
   if (!list) throw new Error('pkg/debian/v1-names: no NAMES list')
