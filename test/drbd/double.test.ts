@@ -147,3 +147,24 @@ t.test('promotion apart from the peer asks the handler first: 4 promotes, 6 outd
   t.equal(calls.length, 3)
   t.equal(pair.kernLog('alpha').match(/helper command: \/sbin\/drbdadm fence-peer r0\n/g)?.length, 1, 'one handler call for alpha')
 })
+
+t.test("a new resource as the admin makes it: create-md, up, primary --force on one node, and drbdadm status", async (t) => {
+  const pair = await drbdPair(t, { names: ['node1', 'node2'] })
+  const [one, two] = [pair.alpha, pair.beta]
+  for (const n of [one, two]) {
+    const md = await adm(n, 'create-md', 'r0')
+    t.equal(md.code, 0, `${n.name}: create-md`)
+    t.match(md.stdout, 'New drbd meta data block successfully created.')
+  }
+  for (const n of [one, two]) t.equal((await adm(n, 'up', 'r0')).code, 0, `${n.name} up`)
+  t.equal((await adm(one, 'status', 'r0')).stdout, 'r0 role:Secondary\n  disk:Inconsistent\n  node2 role:Secondary\n    peer-disk:Inconsistent\n\n', 'fresh meta-data: Inconsistent on both')
+  t.equal((await adm(one, 'primary', 'r0')).code, 17, 'no UpToDate data anywhere: no Primary without --force')
+  const again = await adm(one, 'create-md', 'r0')
+  t.equal(again.code, 20, 'create-md refused while the resource is up')
+  t.match(again.stderr, "Device '0' is configured!")
+  t.equal((await adm(one, 'primary', '--force', 'r0')).code, 0)
+  t.equal((await adm(two, 'status', 'r0')).stdout, 'r0 role:Secondary\n  disk:UpToDate\n  node1 role:Primary\n    peer-disk:UpToDate\n\n', 'node2 synced from the forced Primary')
+  t.equal((await adm(two, 'down', 'r0')).code, 0)
+  t.equal((await adm(one, 'status', 'r0')).stdout, 'r0 role:Primary\n  disk:UpToDate\n  node2 connection:Connecting\n\n')
+  t.equal((await adm(two, 'status', 'r0')).code, 10, 'a resource that is down: no such resource')
+})

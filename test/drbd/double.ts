@@ -11,7 +11,7 @@ import { appendFileSync, readFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { type ConfResource, parseConf } from './conf.ts'
 import { fencePeer, kernLog, peerOutdated } from './fence.ts'
-import { events2, shStatus, statusJson } from './output.ts'
+import { drbdadmStatus, events2, shStatus, statusJson } from './output.ts'
 import { loadCluster, loadResource, saveResource, view, type Resource } from './state.ts'
 
 const program = basename(process.argv[1])
@@ -73,6 +73,9 @@ function primary(r: Resource, res: ConfResource, force: boolean): void {
   if (v.peerRole === 'Primary') stateChangeFailed(r, '(-1) Multiple primaries not allowed by config', 'primary', 17)
   if (force) {
     if (mine.disk !== 'Diskless') mine.disk = 'UpToDate'
+    // the first `primary --force` after create-md: the connected peer syncs from this node (at once, here)
+    const peer = r.nodes[Object.keys(r.nodes).find((n) => n !== me.node)!]
+    if (r.connected && peer.disk === 'Inconsistent') peer.disk = 'UpToDate'
   } else if (v.disk !== 'UpToDate' && v.peerDisk !== 'UpToDate') {
     stateChangeFailed(r, '(-2) Need access to UpToDate data', 'primary', 17)
   }
@@ -168,6 +171,19 @@ function drbdadm(): never {
   if (command === 'sh-minor') return void out(`${res.minor}\n`), exit(0)
   if (command === 'sh-ll-dev' || command === 'sh-md-dev') return void out(`${res.disk}\n`), exit(0)
   const r = loadResource(cluster, res.name)!
+  // drbdmeta's job, no module needed: fresh meta-data, so the disk is Inconsistent until a sync or a forced primary
+  if (command === 'create-md') {
+    const mine = r.nodes[me.node]
+    if (mine.up) {
+      err(`Device '${res.minor}' is configured!\nCommand 'drbdmeta ${res.minor} v09 ${res.disk} internal create-md 1' terminated with exit code 20\n`)
+      exit(20)
+    }
+    Object.assign(mine, { disk: 'Inconsistent', diverged: false, discard: false })
+    delete mine.pdsk
+    saveResource(cluster, r)
+    out('initializing activity log\ninitializing bitmap (32 KB) to all zero\nWriting meta data...\nNew drbd meta data block successfully created.\n')
+    exit(0)
+  }
   if (!node.module) {
     // reference: role/cstate/status/primary exit 20 naming the drbdsetup command; secondary/down exit 0
     if (command === 'dstate') {
@@ -199,6 +215,8 @@ function drbdadm(): never {
       return show(v.up ? v.cstate : 'Unconfigured')
     case 'dstate':
       return show(v.up ? `${v.disk}/${v.peerDisk}` : 'Unconfigured')
+    case 'status':
+      return show(drbdadmStatus(r, v, res.hosts.find((h) => h.name !== me.node)?.name ?? 'peer'))
   }
   if (!['up', 'down', 'primary', 'secondary', 'connect', 'disconnect', 'outdate'].includes(command)) {
     err(`drbdadm: Unknown command '${command}'\n`)

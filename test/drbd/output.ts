@@ -91,3 +91,9 @@ export function shStatus(r: Resource, v: View): string {
   const flags = ['_flags_susp=', '_flags_aftr_isp=', '_flags_peer_isp=', '_flags_user_isp=', `_resynced_percent=${synced}`]
   return [...head, ...state, ...flags, '_sh_status_process', ''].join('\n')
 }
+
+/** `drbdadm status RES` (9.x), as the admin reads it: the resource, its disk, the peer by name. */
+export function drbdadmStatus(r: Resource, v: View, peer: string): string {
+  const connection = v.cstate === 'Connected' ? `  ${peer} role:${v.peerRole}\n    peer-disk:${v.peerDisk}` : `  ${peer} connection:${v.cstate}`
+  return `${r.name} role:${v.role}\n  disk:${v.disk}\n${connection}\n`
+}
