@@ -51,6 +51,8 @@ export interface NodeSpec {
   addresses: Record<string, string>
   /** a program its init starts once booted */
   command?: readonly string[]
+  /** more of the host's directories the node gets its own copy of, besides PRIVATE_DIRS (e.g. etc/drbd.d) */
+  ownDirs?: readonly string[]
 }
 
 /** one switch of a node's power, from its power log */
@@ -73,7 +75,7 @@ export class VirtualNode {
     // what node-power needs to power the node on, whoever presses the button (the lab, the BMC)
     mkdirSync(dir, { recursive: true })
     // --kill-child: unshare killed (a power cut) takes PID 1, so the whole namespace, with it
-    const boot = ['ip', 'netns', 'exec', netns, 'unshare', '-m', '-u', '-p', '-f', '--kill-child', '--mount-proc', 'bash', '-c', INIT, 'init', name, dir, ...PRIVATE_DIRS, '--', ...(spec.command ?? [])]
+    const boot = ['ip', 'netns', 'exec', netns, 'unshare', '-m', '-u', '-p', '-f', '--kill-child', '--mount-proc', 'bash', '-c', INIT, 'init', name, dir, ...PRIVATE_DIRS, ...(spec.ownDirs ?? []), '--', ...(spec.command ?? [])]
     writeFileSync(join(dir, 'boot'), boot.map((arg) => `${arg}\0`).join(''))
     writeFileSync(join(dir, 'links'), links.map((words) => `${words.join(' ')}\n`).join(''))
     atEnd(scope, [NODE_POWER, 'off', dir])

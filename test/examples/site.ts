@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 import { runOk } from '../../lib/exec.ts'
-import { PRIVATE_DIRS, VirtualNode } from '../../demo/node.ts'
+import { VirtualNode } from '../../demo/node.ts'
 import { netns } from '../harness/netns.ts'
 import { drbdPair, type Pair } from '../drbd/pair.ts'
 
@@ -25,8 +25,8 @@ export const SYSTEMD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 const CLIENT_ADDRESS = '192.0.2.100'
 /** the service network's router: ha.cf's ping node answers from the client's namespace, the nodes' way out */
 const ROUTER = '192.0.2.254'
-/** each node's own directories (the demo's, DRBD's configuration, drbd-utils' programs) */
-const NODE_DIRS = [...PRIVATE_DIRS, 'etc/drbd.d', 'usr/local/sbin']
+/** each node's own directories besides the lab's: DRBD's configuration, drbd-utils' programs */
+const OWN_DIRS = ['etc/drbd.d', 'usr/local/sbin']
 
 const NODES = [
   { name: 'node1', eth0: '10.0.0.1/24', eth1: '192.0.2.1/24' },
@@ -75,8 +75,7 @@ export async function buildSite(t: Test): Promise<Site> {
   const drbd = await drbdPair(t, { names: [NODES[0].name, NODES[1].name] })
   const nodes = NODES.map((n, i) => {
     const dir = join(drbd.dir, `${n.name}-machine`)
-    const privateDirs = NODE_DIRS
-    const node = new VirtualNode({ name: n.name, netns: [ns1, ns2][i], dir, addresses: { eth0: n.eth0, eth1: n.eth1 }, privateDirs }, t)
+    const node = new VirtualNode({ name: n.name, netns: [ns1, ns2][i], dir, addresses: { eth0: n.eth0, eth1: n.eth1 }, ownDirs: OWN_DIRS }, t)
     // drbd-utils: the double, as drbdadm/drbdsetup on PATH, reading what the admin put in /etc/drbd.d
     const sbin = join(dir, 'usr/local/sbin')
     mkdirSync(sbin, { recursive: true })
