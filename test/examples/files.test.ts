@@ -123,7 +123,7 @@ t.test('boot order and what runs at boot', async (t) => {
   const unit = readFileSync(join(repo, 'systemd/halo-heartbeat.service'), 'utf8')
   t.match(unit, /^After=.*\bdrbd\.service\b/m, 'halo-heartbeat starts after drbd.service has brought r0 up')
   const readme = read('README.md')
-  for (const command of ['systemctl enable drbd', 'systemctl disable --now mariadb', 'systemctl disable --now heartbeat mon', 'systemctl enable --now halo-heartbeat']) {
+  for (const command of ['systemctl enable drbd', 'systemctl disable --now mariadb', 'systemctl disable --now heartbeat', 'systemctl disable --now mon', 'systemctl enable --now halo-heartbeat']) {
     t.ok(readme.includes(command), `the example's README: ${command}`)
   }
   t.match(readFileSync(join(repo, 'README.md'), 'utf8'), /systemctl disable --now heartbeat/, "the migration disables heartbeat.service")
