@@ -7,7 +7,7 @@ import { closeSync, constants, openSync, readFileSync, statSync } from 'node:fs'
 import { HaloError } from '../../lib/errors.ts'
 import { run } from '../../lib/exec.ts'
 import { OCF } from '../../lib/ocf/codes.ts'
-import type { MountInfo } from '../../lib/mounts.ts'
+import type { MountInfo } from './mounts.ts'
 
 /** Filesystem types that live on no local block device. */
 const deviceless = new Set([

@@ -6,7 +6,7 @@
  * hang the scan.
  */
 import { closeSync, openSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
-import type { MountInfo } from '../../lib/mounts.ts'
+import type { MountInfo } from './mounts.ts'
 import { commandLine } from '../../lib/process.ts'
 
 export interface MountUser {

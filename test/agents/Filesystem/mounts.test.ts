@@ -2,9 +2,9 @@ import t from 'tap'
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runOk } from '../../lib/exec.ts'
-import { isBelow, mountTree, parseMountInfo, readMountInfo, unescapeMountField } from '../../lib/mounts.ts'
-import { atEnd } from '../harness/cleanup.ts'
+import { runOk } from '../../../lib/exec.ts'
+import { isBelow, mountTree, parseMountInfo, readMountInfo, unescapeMountField } from '../../../agents/Filesystem/mounts.ts'
+import { atEnd } from '../../harness/cleanup.ts'
 
 const mountinfo = [
   '27 1 253:1 / / rw,relatime shared:1 - ext4 /dev/vda rw',
