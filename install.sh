@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 
 # What `halo demo` needs beyond the package's Depends: its two nodes run MariaDB (by the mysql agent).
 DEMO_PACKAGES=(mariadb-server mariadb-client)
-# Units a cluster node must not start at boot: the cluster starts them (MariaDB, also by its socket, and mon),
+# Units a cluster node must not start at boot (halo check warns of them too: ops/check/boot.ts CLUSTER_OWNED): the cluster starts them (MariaDB, also by its socket, and mon),
 # or they are another cluster stack on the same node (heartbeat, pacemaker, corosync, and cluster-glue's logd).
 CLUSTER_OWNED=(heartbeat.service pacemaker.service corosync.service mariadb.service mariadb.socket mysql.service
   mon.service logd.service)
@@ -126,7 +126,7 @@ done
 [ $replace_v1 = 0 ] || /usr/lib/halo/v1-names replace
 
 say "done: halo $version; agents in /usr/lib/ocf/resource.d/halo (ocf:halo:*), haresources names in /etc/ha.d/resource.d"
-say "once /etc/ha.d is written: systemctl enable --now halo-heartbeat; try it all first with: halo demo"
+say "once /etc/ha.d is written: halo check (it also names the services enabled at boot outside the cluster), then systemctl enable --now halo-heartbeat; try it all first with: halo demo"
 
 # What would start at boot beside halo: the cluster starts these itself, or they are another cluster stack.
 for unit in $(enabled_at_boot); do

@@ -93,6 +93,8 @@ export interface HaCf {
   parameters: Map<string, string>
   /** what Heartbeat also warns about; the engine logs them */
   warnings: Warning[]
+  /** directive → the line it was last written on (halo check names it) */
+  lines: ReadonlyMap<string, number>
 }
 
 export interface HaCfOptions {
@@ -298,6 +300,7 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions): HaCf {
     watchdog: parameters.get('watchdog'),
     logging: logging!,
     parameters,
+    lines: set,
   }
 }
 

@@ -45,7 +45,8 @@ export async function dispatch(
     process.stdout.write(usage(spec))
     return action === undefined ? OCF.ERR_ARGS : OCF.SUCCESS
   }
-  if (v1 && !v1Actions.has(action)) {
+  // validate-all in the v1 form checks haresources' arguments as the agent maps them (halo check runs it)
+  if (v1 && !v1Actions.has(action) && action !== 'validate-all') {
     process.stderr.write(`${spec.name}: unknown action "${action}"\n${usage(spec)}`)
     return OCF.ERR_UNIMPLEMENTED
   }
@@ -64,6 +65,7 @@ export async function dispatch(
   const { code, ctx } = await attempt(spec, action, fn, v1 ? args.slice(0, -1) : undefined, env, log, probe)
   if (!v1) return code
   if (action === 'status') return v1Status(code, ctx?.v1Status)
+  if (action === 'validate-all') return code
   return code === OCF.SUCCESS ? 0 : 1
 }
 
