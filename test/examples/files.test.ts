@@ -105,7 +105,7 @@ t.test('mon.cf: mon 1.3 reads it', { skip: existsSync('/usr/sbin/mon') ? false :
 t.test('mon.cf: one slow check moves nothing, one outage is one alert', async (t) => {
   const { config } = parseMonCf(read('mon.cf'), path('mon.cf'))
   const services = config.watches.flatMap((w) => w.services)
-  t.same(services.map((s) => s.name), ['mysql', 'appserver'])
+  t.same(services.map((s) => s.name), ['mysql', 'appserver', 'web'])
   for (const s of services) {
     const interval = s.interval ?? 0
     t.equal(interval % 1000, 0, `${s.name}: whole seconds (mon refuses ms)`)
