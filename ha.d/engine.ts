@@ -89,6 +89,8 @@ export class Engine {
   private commUp = false
   /** the deadtime (dt=) of our last status: how long the peer waits before it finds us dead */
   private advertisedDeadtime = 0
+  /** the deadtime our statuses said when the peer was last heard: what it may still hold as ours */
+  private deadtimeWhenHeard = 0
   private stopping?: Promise<void>
   /** resolves when the engine has left the cluster and closed everything */
   readonly done: Promise<void>
@@ -187,6 +189,7 @@ export class Engine {
   private dispatch(h: Heard): void {
     const { msg, src, type } = h
     this.hooks.received(msg)
+    if (src === this.peer) this.deadtimeWhenHeard = this.advertisedDeadtime
     switch (type) {
       case 'status':
         return this.heardStatus(h)
@@ -278,10 +281,12 @@ export class Engine {
       const wanted = () => !this.peerAlive() && this.stopping === undefined
       if (!this.servesFirst()) {
         if (await fencing.poweredOff(this.peer)) return true
-        // the peer finds us dead only after the deadtime we advertised (longer while we are young): its turn
-        // to fence starts then, and the delay counts from it
+        // the peer finds us dead only after the deadtime of our last status it heard (longer while we are
+        // young, and we may have grown up since the links went): its turn to fence starts then, and the
+        // delay counts from it
         const theirs = this.membership.peers.get(this.peer)?.deadtime ?? this.cfg.deadtime
-        const wait = fencing.delay + Math.max(0, this.advertisedDeadtime - theirs)
+        const ours = Math.max(this.advertisedDeadtime, this.deadtimeWhenHeard)
+        const wait = fencing.delay + Math.max(0, ours - theirs)
         this.opts.log.warn(`${this.peer} is dead and this node serves less: it lets ${this.peer} fence first for ${wait} ms (two-node race), then fences it`)
         await sleep(wait, undefined, { ref: false })
       }

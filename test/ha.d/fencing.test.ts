@@ -28,8 +28,8 @@ function holdsVip(n: HaloNode): boolean {
 }
 
 /** A cluster with a BMC per node and fencing through `kind`, booted, each node holding its own groups. */
-async function fencedPair(t: Test, opts: { haresources?: string; kind?: FenceKind; options?: string; before?: (nodes: HaloNode[]) => unknown } = {}) {
-  const [a, b] = await cluster(t, { bmc: true, haresources: opts.haresources })
+async function fencedPair(t: Test, opts: { haresources?: string; kind?: FenceKind; options?: string; initdead?: string; before?: (nodes: HaloNode[]) => unknown } = {}) {
+  const [a, b] = await cluster(t, { bmc: true, haresources: opts.haresources, initdead: opts.initdead })
   await opts.before?.([a, b])
   fenceWith([a, b], opts.kind ?? 'external/ipmi', { options: opts.options })
   await Promise.all([a.boot(), b.boot()])
@@ -83,7 +83,9 @@ t.test('frozen active node: the peer powers it off before taking over; never two
 })
 
 t.test('every heartbeat link cut, ten times: the node that serves survives, the other is fenced', async (t) => {
-  const [a, b] = await fencedPair(t, { haresources: ACTIVE_PASSIVE })
+  // the reset nodeb boots at once; its initdead (10 s) is the time the links have to be healed in, so that
+  // it joins instead of fencing back: they are, as soon as its power went
+  const [a, b] = await fencedPair(t, { haresources: ACTIVE_PASSIVE, initdead: '10' })
   for (let i = 1; i <= 10; i++) {
     await settled(a, 'local')
     await settled(b, 'local')
@@ -91,14 +93,12 @@ t.test('every heartbeat link cut, ten times: the node that serves survives, the 
     const healA = await cutHeartbeat(t, a)
     const healB = await cutHeartbeat(t, b)
     await until(`#${i}: nodeb fenced`, () => switchesSince(b, since).includes('off'), 15_000)
-    await settled(a, 'all')
-    // heal before the rebooted nodeb's initdead, so it joins instead of fencing back
     await healA()
     await healB()
+    await until(`#${i}: nodeb back`, async () => (await a.cmd('cl_status', 'nodestatus', 'nodeb')) === 'active', 20_000)
     t.same(switchesSince(a, since), [], `#${i}: nodea, which served, was never powered off`)
     t.ok(runsExactly(a, ['r1', 'r2']), `#${i}: nodea runs the group`)
     t.ok(runsExactly(b, []), `#${i}: nodeb runs nothing`)
-    await until(`#${i}: nodeb back`, async () => (await a.cmd('cl_status', 'nodestatus', 'nodeb')) === 'active', 20_000)
   }
   t.equal((await fences(a)).filter((f) => f.ok && f.target === 'nodeb').length, 10, 'ten fences of nodeb, by nodea')
 })
