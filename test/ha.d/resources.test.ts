@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isAlive } from '../../lib/process.ts'
 import { ResourceManager, statusSaysRunning, type Resource } from '../../ha.d/resources.ts'
 
-const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
+/** the hbtest resource script of the lab's test cluster */
+const hbtestDir = fileURLToPath(new URL('../../demo/hbtest/', import.meta.url))
 
 function setup(t: Test, opts: { lastResort?: 'exit' | 'log' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'halo-rm-'))
@@ -17,7 +18,7 @@ function setup(t: Test, opts: { lastResort?: 'exit' | 'log' } = {}) {
   const gaveUp: string[] = []
   const rm = new ResourceManager({
     log: new Logger({ tag: 'heartbeat', file: logFile, stderr: false }),
-    scriptDirs: [join(dir, 'resource.d'), fixtures],
+    scriptDirs: [join(dir, 'resource.d'), hbtestDir],
     env: { PATH: process.env.PATH, HBTEST_DIR: dir },
     stopTries: 3,
     stopRetryMs: 1,
