@@ -124,7 +124,12 @@ export class Recorder {
 
   fence(r: FenceRecord): void {
     const how = `${r.action} through ${r.device} (${r.where})`
-    const text = r.ok ? `fenced ${r.target}: ${how}, ${r.said || 'confirmed'} in ${r.ms} ms` : `fencing ${r.target} failed: ${how} after ${r.ms} ms${r.said ? `: ${r.said}` : ''}`
+    const text =
+      r.action === 'status'
+        ? `${r.target} found powered off by ${r.device} (${r.where}) in ${r.ms} ms: counted as fenced`
+        : r.ok
+          ? `fenced ${r.target}: ${how}, confirmed in ${r.ms} ms`
+          : `fencing ${r.target} failed: ${how} after ${r.ms} ms${r.said ? `: ${r.said}` : ''}`
     this.record({ kind: 'fence', peer: r.target, ok: r.ok, ms: r.ms, text })
     if (this.pending?.peer === r.target) this.step(text)
   }

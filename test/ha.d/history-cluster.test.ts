@@ -1,12 +1,14 @@
 // The event history in a two-node cluster: a power cut of the holder is a death and a takeover with an
 // ordered timeline in the survivor's journal (and `halo history --last` tells it); a standby asked by a
-// halo-mon alert through hb_standby names its origin; the journal survives an engine restart.
+// halo-mon alert through hb_standby names its origin, and so does one through Heartbeat's FIFO; with
+// fencing, the fence is a step of the timeline; the journal survives an engine restart.
 import t from 'tap'
-import { chmodSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type HaloNode, bin, cluster } from '../harness/cluster.ts'
 import { until } from '../../lib/wait.ts'
 import { powerCut, runsExactly, settled } from '../harness/scenario.ts'
+import { fenceWith } from '../harness/fencing.ts'
 import { type HistoryEvent, readHistory } from '../../ha.d/history.ts'
 
 const journal = (node: HaloNode) => readHistory(join(node.dir, 'var/lib/halo/history.jsonl'))
@@ -79,4 +81,28 @@ t.test("a standby asked by halo-mon's alert through hb_standby is recorded with 
   const [takeover] = await recorded(b, 'takeover')
   t.match(takeover, { peer: 'nodea', set: 'foreign', cause: 'nodea went standby', ok: true })
   t.match(takeover.timeline!.map((s) => s.what), ['node nodea asked to go standby [all]', 'hbtest::r1 started', 'hbtest::r2 started', /everything running/])
+
+  // Heartbeat's own hb_standby script writes the FIFO: the origin says so
+  copyFileSync('/etc/ha.d/shellfuncs', join(b.vm.dir, 'etc/ha.d/shellfuncs'))
+  const fifo = await b.vm.exec(['/usr/share/heartbeat/hb_standby', 'foreign'], { timeout: 10_000 })
+  t.equal(fifo.code, 0, fifo.stderr)
+  const [viaFifo] = await recorded(b, 'standby')
+  t.match(viaFifo, { node: 'nodeb', set: 'foreign', origin: /^a script through Heartbeat's FIFO \/var\/lib\/heartbeat\/fifo/ })
+  await until('r1 r2 back on nodea', () => runsExactly(a, ['r1', 'r2']) && runsExactly(b, ['r3']), 15_000)
+})
+
+t.test('with fencing, the fence is a step of the takeover, between the death and the first start', async (t) => {
+  const [a, b] = await cluster(t, { bmc: true, haresources: 'nodea hbtest::r1 hbtest::r2\n' })
+  fenceWith([a, b], 'external/ipmi')
+  await Promise.all([a.boot(), b.boot()])
+  await settled(a, 'local')
+  await settled(b, 'local')
+  await powerCut(a)
+  await until('nodeb takes r1 r2', () => runsExactly(b, ['r1', 'r2']), 20_000)
+  const [takeover] = await recorded(b, 'takeover')
+  const [fence] = kinds(b, 'fence')
+  t.match(fence, { peer: 'nodea', ok: true, text: /^nodea found powered off by external\/ipmi \(.*ha\.cf:\d+\) in \d+ ms: counted as fenced$/ })
+  const steps = takeover.timeline!.map((s) => s.what)
+  t.same(steps.slice(2, 4), [fence.text, 'hbtest::r1 started'], 'declared dead, fenced, then started')
+  t.match(steps[1], /declared dead/)
 })
