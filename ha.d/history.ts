@@ -34,6 +34,8 @@ export type HistoryKind =
   | 'fence'
   /** this node took groups over from its peer: a failover (after a death, a shutdown or the peer's standby) */
   | 'takeover'
+  /** this node started without its peer (never heard from) and took its groups too: not a failover */
+  | 'start-alone'
   /** this node asked to give groups to its peer */
   | 'standby'
   | 'start-failed'

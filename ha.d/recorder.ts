@@ -44,6 +44,8 @@ interface Pending {
   at0: Date
   steps: TimelineStep[]
   failed: boolean
+  /** the peer was never heard from since this engine started: a start alone, not a failover */
+  alone: boolean
   /** the sides of haresources taken (ours, the peer's) */
   sides: Set<'local' | 'foreign'>
 }
@@ -61,9 +63,9 @@ export class Recorder {
   }
 
   /** A failover starts: its first step dated `ago` ms before now (the peer's last heartbeat). */
-  private begin(peer: string, what: string, ago = 0): void {
+  private begin(peer: string, what: string, ago = 0, alone = false): void {
     const now = performance.now()
-    this.pending = { peer, t0: now - ago, at0: new Date(Date.now() - ago), steps: [], failed: false, sides: new Set() }
+    this.pending = { peer, t0: now - ago, at0: new Date(Date.now() - ago), steps: [], failed: false, alone, sides: new Set() }
     this.step(what, now - ago)
   }
 
@@ -84,9 +86,11 @@ export class Recorder {
 
   /** `silentMs`: how long since its last heartbeat; `deadtime`: what it was allowed. */
   nodeDead(peer: string, silentMs: number | undefined, deadtime: number): void {
-    const silent = silentMs === undefined ? 'never heard from' : `silent for ${Math.round(silentMs)} ms`
-    this.record({ kind: 'node-dead', peer, text: `node ${peer} is dead (${silent}; deadtime ${deadtime} ms)` })
-    if (silentMs === undefined) return this.begin(peer, `node ${peer} declared dead (${silent})`)
+    if (silentMs === undefined) {
+      this.record({ kind: 'node-dead', peer, text: `node ${peer} is not up (never heard from since this node started)` })
+      return this.begin(peer, `node ${peer} not heard from since this node started`, 0, true)
+    }
+    this.record({ kind: 'node-dead', peer, text: `node ${peer} is dead (silent for ${Math.round(silentMs)} ms; deadtime ${deadtime} ms)` })
     this.begin(peer, `last heartbeat from ${peer}`, silentMs)
     this.step(`node ${peer} declared dead (deadtime ${deadtime} ms)`)
   }
@@ -165,6 +169,9 @@ export class Recorder {
     this.step(p.failed ? 'takeover done, not everything started' : 'everything running: the service answers here')
     this.pending = undefined
     const ms = p.steps[p.steps.length - 1].ms
+    if (p.alone) {
+      return this.record({ kind: 'start-alone', peer: p.peer, set, ok: !p.failed, ms, timeline: p.steps, text: `started without ${p.peer} and took [${set}] in ${ms} ms${p.failed ? '; a resource failed to start' : ''}` })
+    }
     const text = `took over [${set}] from ${p.peer} (${p.peer} ${cause}) in ${ms} ms${p.failed ? '; a resource failed to start' : ''}`
     this.record({ kind: 'takeover', peer: p.peer, set, cause: `${p.peer} ${cause}`, ok: !p.failed, ms, timeline: p.steps, text })
   }

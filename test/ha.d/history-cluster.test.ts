@@ -54,7 +54,8 @@ t.test('a power cut of the holder: the survivor records the death and the takeov
   const after = journal(b)
   t.same(after.filter((e) => e.kind === 'engine-start').length, 2, 'two starts')
   t.same(after.filter((e) => e.kind === 'engine-stop').length, 1, 'one clean stop between them')
-  t.same(after.find((e) => e.kind === 'takeover'), takeover, 'the takeover is still there, unchanged')
+  t.same(after.filter((e) => e.kind === 'takeover'), [takeover], 'the takeover is still there, unchanged')
+  t.match(after.at(-1), { kind: 'start-alone', set: 'all', text: /^started without nodea and took \[all\]/ }, 'starting alone is no failover')
   t.ok(after.findIndex((e) => e.kind === 'engine-stop') > after.findIndex((e) => e.kind === 'takeover'), 'in order')
 })
 

@@ -67,3 +67,15 @@ t.test("a node found powered off, and the demo's words for the resources", async
   t.equal(startedWords({ script: 'mysql', args: [] }), 'database started')
   t.equal(startedWords({ script: 'hbtest', args: ['r1'] }), 'hbtest::r1 started')
 })
+
+t.test('a peer never heard from at start: a start alone, not a failover', async (t) => {
+  const { rec, events } = recorder(t)
+  rec.nodeDead('nodea', undefined, 1000)
+  rec.groupsTaken('local')
+  rec.groupsTaken('foreign')
+  rec.transitionDone('take over')
+  const [dead, alone] = events()
+  t.match(dead, { kind: 'node-dead', text: 'node nodea is not up (never heard from since this node started)' })
+  t.match(alone, { kind: 'start-alone', set: 'all', ok: true, text: /^started without nodea and took \[all\] in \d+ ms$/ })
+  t.same(alone.timeline!.map((s) => s.what), ['node nodea not heard from since this node started', 'everything running: the service answers here'])
+})
