@@ -13,6 +13,7 @@ import { appserver } from '../demo/appserver.ts'
 import { clientCommand } from '../demo/client.ts'
 import { demo } from '../demo/run.ts'
 import { checkCommand } from '../ops/check/command.ts'
+import { historyCommand } from '../ops/history.ts'
 
 // /usr/bin/halo is a link: the programs and the example are beside the real file, in /usr/lib/halo
 const bin = () => dirname(realpathSync(process.argv[1]))
@@ -25,7 +26,7 @@ const demoCommand: Command = (cli, exit) =>
     async (a) => exit(await demo(bin(), a.keep)),
   )
 
-const commands: Command[] = [demoCommand, checkCommand]
+const commands: Command[] = [demoCommand, checkCommand, historyCommand]
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'demo-appserver') return appserver(argv.slice(1))

@@ -11,7 +11,8 @@ import type { FencingStatus } from './fencing.ts'
 export type ResourceSet = 'all' | 'foreign' | 'local'
 
 export type Request =
-  | { op: 'standby'; set: ResourceSet }
+  /** `by`: who asks (hb_standby and what ran it), for the event history */
+  | { op: 'standby'; set: ResourceSet; by?: string }
   | { op: 'takeover'; set: ResourceSet }
   | { op: 'status' }
   | { op: 'reload' }

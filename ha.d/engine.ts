@@ -17,12 +17,14 @@ import { Exchange, type ExchangeOptions, type Heard } from './exchange.ts'
 import { MAX_REXMIT_DELAY } from './sequence.ts'
 import type { Fencing } from './fencing.ts'
 import { openFifo, readFifo } from './fifo.ts'
+import type { Journal } from './history.ts'
 import { Hooks } from './hooks.ts'
 import { loadOrCreateUuid, nextGeneration } from './identity.ts'
-import { Membership } from './membership.ts'
+import { Membership, type Peer } from './membership.ts'
 import { Negotiation } from './negotiation.ts'
 import { Outdater } from './outdate.ts'
 import { PingNodes } from './ping.ts'
+import { Recorder } from './recorder.ts'
 import { ResourceManager, type ResourceManagerOptions } from './resources.ts'
 import { Respawn } from './respawn.ts'
 import { crcWarnings, type EngineConfig, restartNeeded } from './settings.ts'
@@ -55,6 +57,8 @@ export interface EngineOptions {
   fencing?: Fencing
   /** reads ha.cf, haresources and authkeys again (halo-heartbeat -r); throws a ConfigError */
   reloadConfig(): EngineConfig
+  /** the event history (/var/lib/halo/history.jsonl); none in the engine's unit tests */
+  history?: Journal
   /** opens the wire on the media: Exchange.open, or in the engine's unit tests an Exchange over fake media */
   openWire?: (media: readonly Medium[], opts: ExchangeOptions) => Promise<Exchange>
 }
@@ -68,6 +72,7 @@ export class Engine {
   private readonly hooks: Hooks
   private readonly outdater: Outdater
   private readonly respawn: Respawn
+  private readonly recorder: Recorder
   /** the peer is dead and no ping node answers: we gave everything up */
   private cutOff = false
   /** how many ping nodes the peer reaches, as its last num_ping_nodes said */
@@ -105,8 +110,17 @@ export class Engine {
     // halo runs the two-node clusters of haresources; a third node would need quorum, which v1 lacks
     this.peer = peers[0] ?? ''
     const log = opts.log
+    const recorder = (this.recorder = new Recorder(cfg.node, opts.history))
+    if (opts.fencing) opts.fencing.onRecord = (r) => recorder.fence(r)
     this.membership = new Membership({ self: cfg.node, nodes: cfg.nodes, links: cfg.media.map((m) => m.iface), warntime: cfg.warntime, initdead: cfg.initdead, log })
-    this.rm = new ResourceManager({ log, scriptDirs: opts.scriptDirs, env: opts.scriptEnv, ...opts.stopFailure })
+    this.rm = new ResourceManager({
+      log,
+      scriptDirs: opts.scriptDirs,
+      env: opts.scriptEnv,
+      ...opts.stopFailure,
+      onStarted: (r) => recorder.started(r),
+      onFailed: (r, action, why) => recorder.failed(r, action, why),
+    })
     this.pings = new PingNodes(cfg.pingNodes, { interval: cfg.keepalive, deadping: cfg.deadping, log })
     this.pings.on('change', () => this.pingsChanged())
     this.hooks = new Hooks(opts.rcDir, { log, env: opts.scriptEnv })
@@ -119,18 +133,22 @@ export class Engine {
       send: (fields) => this.send(new Message(fields.map(([name, value]) => ({ name, type: 0 as const, value })))),
       acquire: (side) => this.runGroups(side, 'take'),
       release: async (side) => void (await this.runGroups(side, 'give')),
+      standby: (set, origin) => recorder.standby(set, origin),
+      done: (what) => recorder.transitionDone(what),
     })
     // ha.d/fencing.ts tells peerFenced
     this.outdater = new Outdater({ peer: this.peer, log, env: opts.scriptEnv, send: (m) => this.send(m), peerAlive: () => this.peerAlive(), peerFenced: () => this.peerFenced, fenceSettled: () => this.fencingPeer ?? Promise.resolve() })
     this.membership.on('dead', () => this.outdater.peerLost())
     this.membership.on('up', (p) => this.peerUp(p.name))
-    this.membership.on('dead', (p) => this.peerDead(p.name))
-    this.membership.on('partition', () => {
+    this.membership.on('dead', (p) => this.peerDead(p))
+    this.membership.on('partition', (p) => {
+      recorder.partitionHealed(p.name)
       // a status at once (as Heartbeat): the peer sees the partition healed before our negotiation messages
       this.sendStatus()
       this.negotiation.partitionHealed()
     })
     this.membership.on('restart', (p) => {
+      recorder.nodeRestarted(p.name)
       // a peer that restarted has lost whatever it ran: as Heartbeat, that is a death, then a join
       this.wire?.forget(p.name)
       this.negotiation.peerDead()
@@ -157,6 +175,7 @@ export class Engine {
     this.fifo = await openFifo(opts.fifo)
     readFifo(this.fifo, (m) => this.fromFifo(m), (why) => opts.log.warn(`${opts.fifo}: ${why}`))
     this.startedAt = performance.now()
+    this.recorder.engineStart(generation)
     opts.log.info(`halo-heartbeat ${VERSION} starting on ${cfg.node} (generation ${generation}); media: ${this.wire.links().join(', ')}`)
     // ha.cf's watchdog, fed with every status we send: a hung engine stops feeding it. Opened once nothing
     // can fail the start any more: an engine that refuses to start must not leave it armed to reset the node
@@ -202,6 +221,7 @@ export class Engine {
       case 'resource':
         return this.negotiation.onResource(msg.get('rsc_hold'), msg.get('isstable'), msg.get('info'))
       case 'ask_resources':
+        if (msg.get('info') === 'me') this.recorder.peerStandby(src, msg.get('rsc_hold') ?? 'all')
         return this.negotiation.onAskResources(msg.get('rsc_hold'), msg.get('info'))
       case 'hb_takeover':
         return this.negotiation.onTakeover(msg.get('rsc_hold'), this.peerAlive())
@@ -213,6 +233,7 @@ export class Engine {
         return this.comparePings()
       case 'shutdone':
         this.opts.log.info(`node ${src} is shutting down: taking over at once`)
+        this.recorder.peerShutdown(src)
         this.departed.set(src, h.hg)
         this.negotiation.onShutdone()
         return this.membership.departed(src)
@@ -234,6 +255,7 @@ export class Engine {
 
   private peerUp(name: string): void {
     this.opts.log.info(`node ${name} is up`)
+    this.recorder.nodeUp(name)
     this.cutOff = false
     this.peerFenced = false
     this.sendReqnodes(name, 5)
@@ -249,7 +271,10 @@ export class Engine {
     this.reqnodesTimer = setTimeout(() => this.sendReqnodes(name, tries - 1), REQNODES_RETRY_MS)
   }
 
-  private peerDead(name: string): void {
+  private peerDead(p: Peer): void {
+    const { name } = p
+    if (this.departed.get(name) === p.generation) this.recorder.nodeLeft(name)
+    else this.recorder.nodeDead(name, p.lastHeard === 0 ? undefined : performance.now() - p.lastHeard, p.deadtime ?? this.cfg.deadtime)
     this.wire?.forget(name)
     this.peerPings = undefined
     if (!this.commUp) return this.checkCommUp()
@@ -343,7 +368,7 @@ export class Engine {
     const theirs = this.peerPings
     if (!this.pings.settled || theirs === undefined || ours >= theirs || !this.peerAlive()) return
     if (this.negotiation.resourceState() === 'none') return
-    const why = this.negotiation.requestStandby('all', true)
+    const why = this.negotiation.requestStandby('all', true, `ipfail's rule: this node reaches ${ours} ping node(s), ${this.peer} reaches ${theirs}`)
     // in a transition: ask again once it has settled, as long as we are still the worse connected
     if (why) this.pingRetry = setTimeout(() => this.comparePings(), 1000)
     else this.opts.log.warn(`this node reaches ${ours} ping node(s), ${this.peer} reaches ${theirs}: giving it everything (as ipfail)`)
@@ -374,6 +399,7 @@ export class Engine {
   private async runGroups(side: 'local' | 'foreign' | 'everything', how: 'take' | 'give'): Promise<boolean> {
     const groups = this.cfg.groups.filter((g) => side === 'everything' || (side === 'local') === (g.owner === this.cfg.node))
     // groups start in haresources order and stop in reverse, as ResourceManager does
+    if (how === 'take' && side !== 'everything') this.recorder.groupsTaken(side)
     let ok = true
     for (const g of how === 'take' ? groups : [...groups].reverse()) {
       if (!(await (how === 'take' ? this.rm.takeGroup(g.resources) : this.rm.giveGroup(g.resources)))) ok = false
@@ -392,7 +418,7 @@ export class Engine {
       case 'status':
         return { ok: true, status: this.status() }
       case 'standby': {
-        const why = this.negotiation.requestStandby(r.set, this.peerAlive())
+        const why = this.negotiation.requestStandby(r.set, this.peerAlive(), askedBy(r.by))
         return why ? { ok: false, error: `standby [${r.set}] refused: ${why}` } : { ok: true, message: `going standby [${r.set}].` }
       }
       case 'takeover':
@@ -455,7 +481,8 @@ export class Engine {
       // a binary field where text belongs (`(1)t=…`) is the writer's mistake, not the engine's end
       return this.opts.log.warn(`${this.opts.fifo}: message ignored: ${errorMessage(e)}`)
     }
-    if (type === 'ask_resources' && info === 'me') void this.handle({ op: 'standby', set }).then((a) => !a.ok && this.opts.log.warn(a.error))
+    const by = `a script through Heartbeat's FIFO ${this.opts.fifo} (Heartbeat's own hb_standby, or a script)`
+    if (type === 'ask_resources' && info === 'me') void this.handle({ op: 'standby', set, by }).then((a) => !a.ok && this.opts.log.warn(a.error))
     else if (type === 'hb_takeover') void this.handle({ op: 'takeover', set }).then((a) => !a.ok && this.opts.log.warn(a.error))
     else this.opts.log.warn(`${this.opts.fifo}: message t=${type} ignored (halo acts on ask_resources and hb_takeover)`)
   }
@@ -487,7 +514,14 @@ export class Engine {
     this.fifo?.destroy()
     this.watchdog?.close()
     this.opts.fencing?.close()
+    this.recorder.engineStop()
+    this.opts.history?.close()
     void Promise.resolve(media).finally(() => this.finish())
   }
 }
 
+/** Who asked for a standby, as the asker said (hb_standby says who ran it): one printable line, bounded. */
+function askedBy(by: unknown): string {
+  if (typeof by !== 'string' || by.trim() === '') return 'a request on the control socket'
+  return by.replace(/[\x00-\x1f\x7f]+/g, ' ').trim().slice(0, 300)
+}

@@ -147,7 +147,11 @@ export class Fencing {
     return false
   }
 
+  /** for the event history: told of every fence attempt and power check that found the node off */
+  onRecord?: (r: FenceRecord) => void
+
   private keep(r: FenceRecord): void {
+    this.onRecord?.(r)
     this.history.push(r)
     if (this.history.length > HISTORY) this.history.shift()
   }

@@ -46,6 +46,10 @@ export interface NegotiationIo {
   autoFailback: boolean
   /** whether the peer is up, to take what we cannot run */
   peerAlive(): boolean
+  /** for the event history: this node asks to go standby for `set`, because of `origin` */
+  standby?(set: Hold, origin: string): void
+  /** for the event history: a transition (the name `work` gives it) has run */
+  done?(what: string): void
 }
 
 export class Negotiation {
@@ -283,7 +287,7 @@ export class Negotiation {
     }
     this.failed = 0
     this.io.log.info(`giving the groups that failed to start [${set}] to the peer`)
-    this.askStandby(set)
+    this.askStandby(set, 'the failed start (the peer runs them instead)')
   }
 
   /** The peer shut down cleanly and holds nothing: take over at once, without waiting for deadtime. */
@@ -322,24 +326,25 @@ export class Negotiation {
     }
     this.io.log.info('auto_failback: giving the peer its groups back')
     this.needsFailback = false
-    this.askStandby('foreign')
+    this.askStandby('foreign', 'auto_failback')
   }
 
   /**
    * hb_standby on this node: give `set` (relative to us) to the peer. Returns why not, when it cannot
    * start now; the outcome is logged as the phases go.
    */
-  requestStandby(set: Hold, peerAlive: boolean): string | undefined {
+  requestStandby(set: Hold, peerAlive: boolean, origin = 'hb_standby'): string | undefined {
     if (!peerAlive) return 'no peer is up to take the resources'
     if (this.state === 'shutdown') return 'shutting down'
     if (this.standby !== 'not') return 'a standby is already in progress'
     if (!this.otherStable) return 'the other node is in transition; try again'
     if (this.state !== 'stable' || this.pending > 0) return 'local resources are in transition; try again'
-    this.askStandby(set)
+    this.askStandby(set, origin)
     return undefined
   }
 
-  private askStandby(set: Hold): void {
+  private askStandby(set: Hold, origin: string): void {
+    this.io.standby?.(set, origin)
     this.standby = 'me'
     this.standbySet = bits(set)
     this.otherStable = false
@@ -357,7 +362,7 @@ export class Negotiation {
   /** A peer's `hb_takeover`: it wants `set` (relative to it), so we go standby for the mirror set. */
   onTakeover(set: string | undefined, peerAlive: boolean): void {
     const mine = WORDS[mirror(bits(set))]
-    const why = this.requestStandby(mine, peerAlive)
+    const why = this.requestStandby(mine, peerAlive, `hb_takeover on ${this.io.peer}`)
     if (why) this.io.log.warn(`takeover request from the peer ignored: ${why}`)
   }
 
@@ -445,7 +450,7 @@ export class Negotiation {
   /** Runs a transition after those before it; a failure is logged, and the next still runs. */
   private work(what: string, fn: () => Promise<void>): void {
     this.pending++
-    this.queue = this.queue.then(fn).catch((e: unknown) => this.io.log.err(`${what} failed: ${e instanceof Error ? e.message : String(e)}`)).finally(() => {
+    this.queue = this.queue.then(fn).then(() => this.io.done?.(what)).catch((e: unknown) => this.io.log.err(`${what} failed: ${e instanceof Error ? e.message : String(e)}`)).finally(() => {
       this.pending--
       if (this.pending === 0) this.handOverFailed()
     })

@@ -29,6 +29,9 @@ export interface ResourceManagerOptions {
   lastResort?: LastResort
   /** called for the 'exit' last resort */
   onGiveUp?: (why: string) => void
+  /** for the event history: a resource started, or failed to start or stop */
+  onStarted?: (r: Resource) => void
+  onFailed?: (r: Resource, action: 'start' | 'stop', why: string) => void
 }
 
 const describe = (r: Resource) => [r.script, ...r.args].join('::')
@@ -88,10 +91,12 @@ export class ResourceManager {
       const why = await this.attempt(r, 'start')
       if (why !== undefined) {
         this.opts.log.err(`${describe(r)} failed to start (${why}); stopping the group again`)
+        this.opts.onFailed?.(r, 'start', why)
         await this.giveGroup(group.slice(0, i + 1))
         return false
       }
       this.opts.log.info(`${describe(r)} started in ${ms(t)}`)
+      this.opts.onStarted?.(r)
     }
     this.opts.log.info(`group ${describe(group[0])} running (${ms(t0)})`)
     return true
@@ -123,6 +128,7 @@ export class ResourceManager {
       if (i < tries) await sleep(this.opts.stopRetryMs ?? 1000)
     }
     if (!(await this.isRunning(r))) return true
+    this.opts.onFailed?.(r, 'stop', `${last}; tried ${tries} times`)
     this.giveUp(`${describe(r)} cannot be stopped (${last}) and still runs`)
     return false
   }

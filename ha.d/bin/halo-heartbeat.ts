@@ -5,6 +5,7 @@
  * Environment (not ha.cf, which a real Heartbeat peer must still accept):
  *   HALO_STOP_FAILURE=reboot|exit|log  what to do when a resource cannot be stopped (default reboot)
  *   HALO_STOP_TRIES=N (10), HALO_STOP_RETRY=TIME (1s)  how a failing stop is retried first
+ *   HALO_VARLIB=DIR (/var/lib/halo)  where the event history is kept (history.jsonl)
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -17,6 +18,7 @@ import { haCfTime, parseDuration } from '../../lib/time.ts'
 import { ask, controlSocket, legacyFifo } from '../control.ts'
 import { Engine, VERSION, type EngineOptions } from '../engine.ts'
 import { Fencing } from '../fencing.ts'
+import { Journal, historyPath } from '../history.ts'
 import { checkHost } from '../host-checks.ts'
 import type { LastResort } from '../resources.ts'
 import { loadSettings, scriptEnvironment } from '../settings.ts'
@@ -150,6 +152,7 @@ async function run(flags: Flags): Promise<number> {
     stopFailure: onStopFailure,
     fencing,
     reloadConfig: () => loadSettings(flags.confDir).config,
+    history: new Journal(historyPath(), { warn: (w) => log.warn(w) }),
   })
   const leave = () => void engine.shutdown()
   process.on('SIGTERM', leave)

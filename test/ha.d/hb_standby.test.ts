@@ -59,7 +59,8 @@ t.test('the halo engine gets the request and its answer is shown', async (t) => 
   t.same([s.code, s.stdout], [0, 'going standby [all]: nodeb takes the groups\n'])
   const k = await run([bin('hb_takeover'), 'foreign'], { env: env({ HALO_CONTROL: socket }) })
   t.same([k.code, k.stderr], [1, 'hb_takeover: nodeb is dead: nothing to take over from\n'])
-  t.same(seen, [{ op: 'standby', set: 'all' }, { op: 'takeover', set: 'foreign' }])
+  // hb_standby says who ran it, for the event history
+  t.same(seen, [{ op: 'standby', set: 'all', by: 'hb_standby run by hb_standby.test.ts' }, { op: 'takeover', set: 'foreign' }])
   t.equal((await import('node:fs')).statSync(socket).mode & 0o777, 0o600, 'the control socket is root-only')
 })
 
