@@ -12,6 +12,7 @@ import { type Command, runCli } from '../lib/cli.ts'
 import { appserver } from '../demo/appserver.ts'
 import { clientCommand } from '../demo/client.ts'
 import { demo } from '../demo/run.ts'
+import { statusCommand } from '../ops/status/command.ts'
 
 // /usr/bin/halo is a link: the programs and the example are beside the real file, in /usr/lib/halo
 const bin = () => dirname(realpathSync(process.argv[1]))
@@ -24,7 +25,7 @@ const demoCommand: Command = (cli, exit) =>
     async (a) => exit(await demo(bin(), a.keep)),
   )
 
-const commands: Command[] = [demoCommand]
+const commands: Command[] = [demoCommand, statusCommand]
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'demo-appserver') return appserver(argv.slice(1))

@@ -86,6 +86,9 @@ export class Engine {
   private statusTimer?: NodeJS.Timeout
   private reqnodesTimer?: NodeJS.Timeout
   private startedAt = 0
+  /** for the status: our generation, and the wall-clock time each node (this one: its engine) came up */
+  private generation = 0
+  private readonly upSince = new Map<string, string>()
   private commUp = false
   /** the deadtime (dt=) of our last status: how long the peer waits before it finds us dead */
   private advertisedDeadtime = 0
@@ -131,6 +134,7 @@ export class Engine {
     this.membership.on('restart', (p) => {
       // a peer that restarted has lost whatever it ran: as Heartbeat, that is a death, then a join
       this.wire?.forget(p.name)
+      this.upSince.set(p.name, new Date().toISOString())
       this.negotiation.peerDead()
     })
   }
@@ -138,7 +142,7 @@ export class Engine {
   async start(): Promise<void> {
     const { cfg, opts } = this
     if (cfg.autoFailback === 'legacy') opts.log.warn('auto_failback legacy: halo treats it as "on"; set auto_failback on or off in ha.cf')
-    const generation = nextGeneration(opts.stateDir)
+    const generation = (this.generation = nextGeneration(opts.stateDir))
     this.wire = await (opts.openWire ?? Exchange.open)(cfg.media, {
       self: cfg.node,
       peer: this.peer,
@@ -155,6 +159,7 @@ export class Engine {
     this.fifo = await openFifo(opts.fifo)
     readFifo(this.fifo, (m) => this.fromFifo(m), (why) => opts.log.warn(`${opts.fifo}: ${why}`))
     this.startedAt = performance.now()
+    this.upSince.set(cfg.node, new Date().toISOString())
     opts.log.info(`halo-heartbeat ${VERSION} starting on ${cfg.node} (generation ${generation}); media: ${this.wire.links().join(', ')}`)
     // ha.cf's watchdog, fed with every status we send: a hung engine stops feeding it. Opened once nothing
     // can fail the start any more: an engine that refuses to start must not leave it armed to reset the node
@@ -231,6 +236,7 @@ export class Engine {
 
   private peerUp(name: string): void {
     this.opts.log.info(`node ${name} is up`)
+    this.upSince.set(name, new Date().toISOString())
     this.cutOff = false
     this.peerFenced = false
     this.sendReqnodes(name, 5)
@@ -247,6 +253,7 @@ export class Engine {
   }
 
   private peerDead(name: string): void {
+    this.upSince.delete(name)
     this.wire?.forget(name)
     this.peerPings = undefined
     if (!this.commUp) return this.checkCommUp()
@@ -428,7 +435,8 @@ export class Engine {
     const nodes: EngineStatus['nodes'] = this.cfg.nodes.map((name) => {
       const p = this.membership.peers.get(name)
       const links = name === this.cfg.node ? this.cfg.media.map((m) => ({ iface: m.iface, status: 'up' as const })) : [...(p?.links ?? [])].map(([iface, l]) => ({ iface, status: l.up ? ('up' as const) : ('dead' as const) }))
-      return { name, type: 'normal' as const, status: name === this.cfg.node ? 'active' : (p?.state ?? 'dead'), links }
+      const generation = name === this.cfg.node ? this.generation : p?.generation || undefined
+      return { name, type: 'normal' as const, status: name === this.cfg.node ? 'active' : (p?.state ?? 'dead'), links, generation, since: this.upSince.get(name) }
     })
     for (const p of this.pings.nodes) {
       const status = p.alive ? ('up' as const) : ('dead' as const)
