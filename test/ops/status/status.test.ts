@@ -3,6 +3,7 @@
 import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
 import { bin, cluster, type HaloNode } from '../../harness/cluster.ts'
+import { fenceWith } from '../../harness/fencing.ts'
 import { atHome, placed, powerCut, settled } from '../../harness/scenario.ts'
 import type { StatusReport } from '../../../ops/status/collect.ts'
 import { violations } from './schema.ts'
@@ -82,18 +83,27 @@ t.test('both up, a failed resource, standby, the engine down', async (t) => {
   t.same(r.problems, ['node nodea is dead'])
 })
 
-t.test('the peer dead: degraded, its groups held by the survivor', async (t) => {
-  const [a, b] = await cluster(t)
+t.test('the peer dead and fenced: degraded, its groups held by the survivor, the fence shown', async (t) => {
+  const [a, b] = await cluster(t, { bmc: true })
+  fenceWith([a, b], 'external/ipmi')
   await Promise.all([a.boot(), b.boot()])
   await atHome(a, b)
-  await powerCut(b)
-  await placed(a, b, ['r1', 'r2', 'r3'])
-  await settled(a, 'all')
-  const { code, r } = await status(t, a)
+  // nodeb lets nodea (first in ha.cf) fence first, asks its BMC and finds it off: nodea stays off
+  await powerCut(a)
+  await placed(a, b, [])
+  await settled(b, 'all')
+  const { code, r } = await status(t, b)
   t.equal(code, 1)
   t.equal(r.health, 'degraded')
-  t.same(r.nodes.map((n) => [n.name, n.status, n.links.map((l) => l.status)]), [['nodea', 'active', ['up']], ['nodeb', 'dead', ['dead']]])
-  t.equal(r.nodes[1].since, undefined, 'a dead node is up since nothing')
-  t.same(held(r), ['hbtest::r1=running hbtest::r2=running @nodea', 'hbtest::r3=running @nodea'])
-  t.same(r.problems, ['node nodeb is dead'])
+  t.same(r.nodes.map((n) => [n.name, n.status, n.links.map((l) => l.status)]), [['nodea', 'dead', ['dead']], ['nodeb', 'active', ['up']]])
+  t.equal(r.nodes[0].since, undefined, 'a dead node is up since nothing')
+  t.same(held(r), ['hbtest::r1=running hbtest::r2=running @nodeb', 'hbtest::r3=running @nodeb'])
+  t.same(r.problems, ['node nodea is dead'])
+  t.equal(r.fencing.configured, true)
+  t.same(r.fencing.devices.map((d) => [d.type, d.targets]), [['external/ipmi', ['nodea']]])
+  t.match(r.fencing.lastFence, { target: 'nodea', device: 'external/ipmi', ok: true })
+  const text = await b.vm.exec([bin('halo'), 'status'])
+  t.equal(text.code, 1)
+  t.match(text.stdout, /\nFencing: external\/ipmi .* for nodea\n {2}last fence: nodea by external\/ipmi \(\w+\) at \S+: confirmed in \d+ ms\n/)
+  t.match(text.stdout, /\nProblems:\n {2}\* node nodea is dead\n$/)
 })
