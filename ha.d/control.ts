@@ -27,7 +27,16 @@ export type Answer = { ok: true; message?: string; status?: EngineStatus; code?:
 export interface EngineStatus {
   version: string
   node: string
-  nodes: { name: string; type: 'normal' | 'ping'; status: string; links: { iface: string; status: 'up' | 'dead' }[] }[]
+  nodes: {
+    name: string
+    type: 'normal' | 'ping'
+    status: string
+    links: { iface: string; status: 'up' | 'dead' }[]
+    /** the node's generation (it grows at each start of its engine); none for ping nodes and unheard peers */
+    generation?: number
+    /** ISO time since when the node is up, as this node saw it: its engine's start, the peer's last join */
+    since?: string
+  }[]
   /** which groups this node holds: local|foreign|all|none|transition */
   resources: string
   parameters: Record<string, string>

@@ -91,6 +91,9 @@ export class Engine {
   private statusTimer?: NodeJS.Timeout
   private reqnodesTimer?: NodeJS.Timeout
   private startedAt = 0
+  /** for the status: our generation, and the wall-clock time each node (this one: its engine) came up */
+  private generation = 0
+  private readonly upSince = new Map<string, string>()
   private commUp = false
   /** the deadtime (dt=) of our last status: how long the peer waits before it finds us dead */
   private advertisedDeadtime = 0
@@ -151,6 +154,7 @@ export class Engine {
       recorder.nodeRestarted(p.name)
       // a peer that restarted has lost whatever it ran: as Heartbeat, that is a death, then a join
       this.wire?.forget(p.name)
+      this.upSince.set(p.name, new Date().toISOString())
       this.negotiation.peerDead()
     })
   }
@@ -158,7 +162,7 @@ export class Engine {
   async start(): Promise<void> {
     const { cfg, opts } = this
     if (cfg.autoFailback === 'legacy') opts.log.warn('auto_failback legacy: halo treats it as "on"; set auto_failback on or off in ha.cf')
-    const generation = nextGeneration(opts.stateDir)
+    const generation = (this.generation = nextGeneration(opts.stateDir))
     this.wire = await (opts.openWire ?? Exchange.open)(cfg.media, {
       self: cfg.node,
       peer: this.peer,
@@ -176,6 +180,7 @@ export class Engine {
     readFifo(this.fifo, (m) => this.fromFifo(m), (why) => opts.log.warn(`${opts.fifo}: ${why}`))
     this.startedAt = performance.now()
     this.recorder.engineStart(generation)
+    this.upSince.set(cfg.node, new Date().toISOString())
     opts.log.info(`halo-heartbeat ${VERSION} starting on ${cfg.node} (generation ${generation}); media: ${this.wire.links().join(', ')}`)
     // ha.cf's watchdog, fed with every status we send: a hung engine stops feeding it. Opened once nothing
     // can fail the start any more: an engine that refuses to start must not leave it armed to reset the node
@@ -256,6 +261,7 @@ export class Engine {
   private peerUp(name: string): void {
     this.opts.log.info(`node ${name} is up`)
     this.recorder.nodeUp(name)
+    this.upSince.set(name, new Date().toISOString())
     this.cutOff = false
     this.peerFenced = false
     this.sendReqnodes(name, 5)
@@ -275,6 +281,7 @@ export class Engine {
     const { name } = p
     if (this.departed.get(name) === p.generation) this.recorder.nodeLeft(name)
     else this.recorder.nodeDead(name, p.lastHeard === 0 ? undefined : performance.now() - p.lastHeard, p.deadtime ?? this.cfg.deadtime)
+    this.upSince.delete(name)
     this.wire?.forget(name)
     this.peerPings = undefined
     if (!this.commUp) return this.checkCommUp()
@@ -459,7 +466,8 @@ export class Engine {
     const nodes: EngineStatus['nodes'] = this.cfg.nodes.map((name) => {
       const p = this.membership.peers.get(name)
       const links = name === this.cfg.node ? this.cfg.media.map((m) => ({ iface: m.iface, status: 'up' as const })) : [...(p?.links ?? [])].map(([iface, l]) => ({ iface, status: l.up ? ('up' as const) : ('dead' as const) }))
-      return { name, type: 'normal' as const, status: name === this.cfg.node ? 'active' : (p?.state ?? 'dead'), links }
+      const generation = name === this.cfg.node ? this.generation : p?.generation || undefined
+      return { name, type: 'normal' as const, status: name === this.cfg.node ? 'active' : (p?.state ?? 'dead'), links, generation, since: this.upSince.get(name) }
     })
     for (const p of this.pings.nodes) {
       const status = p.alive ? ('up' as const) : ('dead' as const)

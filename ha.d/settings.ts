@@ -114,7 +114,7 @@ export function crcWarnings(file: string, auth: AuthKeys): string[] {
  * this node, and each recorded ha.cf parameter as HA_<name> (ha.d/config/hacf.ts: Heartbeat's own list, so
  * never stonith_host's password, respawn or apiauth lines).
  */
-export function scriptEnvironment(s: Pick<Settings, 'config' | 'logSinks'>, confDir: string, from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function scriptEnvironment(s: { config: Pick<EngineConfig, 'node' | 'parameters'>; logSinks: Pick<LogSinks, 'file' | 'debugFile'> }, confDir: string, from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...from, HA_CURHOST: s.config.node, HA_RESOURCEDIR: `${confDir}/resource.d` }
   for (const [k, v] of Object.entries(s.config.parameters)) env[`HA_${k}`] = v
   if (s.logSinks.file) env.HA_LOGFILE = s.logSinks.file

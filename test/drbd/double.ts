@@ -11,7 +11,7 @@ import { appendFileSync, readFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { type ConfResource, parseConf } from './conf.ts'
 import { fencePeer, kernLog, peerOutdated } from './fence.ts'
-import { drbdadmStatus, events2, shStatus, statusJson } from './output.ts'
+import { events2, shStatus, statusJson, statusText } from './output.ts'
 import { loadCluster, loadResource, saveResource, view, type Resource } from './state.ts'
 
 const program = basename(process.argv[1])
@@ -140,6 +140,25 @@ function change(r: Resource, res: ConfResource, command: string, flags: readonly
   }
 }
 
+/** `drbdadm status [RES]` (9.x): each resource's text block, or the error of the first that is down. */
+function drbdadmStatus(names: readonly string[], named?: string): never {
+  if (!node.module) {
+    noModule()
+    err(`Command 'drbdsetup status${named ? ` ${named}` : ''}' terminated with exit code 20\n`)
+    exit(20)
+  }
+  for (const n of names) {
+    const r = loadResource(cluster, n)
+    const v = r && view(cluster, r, me.node)
+    if (!r || !v?.up) {
+      err(`${n}: No such resource\n`)
+      exit(10)
+    }
+    out(statusText(r, v, Object.keys(r.nodes).find((x) => x !== me.node)!))
+  }
+  exit(0)
+}
+
 function drbdadm(): never {
   const rest = args.filter((a, i) => a !== '-c' && args[i - 1] !== '-c')
   const [command, ...operands] = rest
@@ -161,6 +180,7 @@ function drbdadm(): never {
     out(`${[...defined.keys()].join(' ')}\n`)
     exit(0)
   }
+  if (command === 'status' && node.version === '9') drbdadmStatus(name === undefined ? [...defined.keys()] : [name], name)
   const res = name === undefined ? undefined : defined.get(name)
   if (name === undefined || res === undefined) {
     // reference: "### drbdadm -c ./drbd/drbd.conf role nosuch" (rc=1)
@@ -215,8 +235,6 @@ function drbdadm(): never {
       return show(v.up ? v.cstate : 'Unconfigured')
     case 'dstate':
       return show(v.up ? `${v.disk}/${v.peerDisk}` : 'Unconfigured')
-    case 'status':
-      return show(drbdadmStatus(r, v, res.hosts.find((h) => h.name !== me.node)?.name ?? 'peer'))
   }
   if (!['up', 'down', 'primary', 'secondary', 'connect', 'disconnect', 'outdate'].includes(command)) {
     err(`drbdadm: Unknown command '${command}'\n`)

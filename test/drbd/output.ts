@@ -19,6 +19,22 @@ export function events2(r: Resource, v: View): string {
   ].join('\n')
 }
 
+/**
+ * `drbdadm status RES` (9.x): the resource's role, its disk, then the peer by its host name with its role
+ * (or only its connection state while apart), and under it the peer's disk (and a resync with its progress).
+ */
+export function statusText(r: Resource, v: View, peer: string): string {
+  const lines = [`${r.name} role:${v.role}`, `  disk:${v.disk}`]
+  if (v.cstate !== 'Connected') lines.push(`  ${peer} connection:${v.cstate}`)
+  else {
+    lines.push(`  ${peer} role:${v.peerRole}`)
+    const syncing = v.disk === 'Inconsistent' || v.peerDisk === 'Inconsistent'
+    const done = (r.synced ?? 0).toFixed(2)
+    lines.push(syncing ? `    replication:${v.disk === 'Inconsistent' ? 'SyncTarget' : 'SyncSource'} peer-disk:${v.peerDisk} done:${done}` : `    peer-disk:${v.peerDisk}`)
+  }
+  return `${lines.join('\n')}\n\n`
+}
+
 /** `drbdsetup status RES --json` (9.x): the fields the reference lists, in drbdsetup 9.22's layout. */
 export function statusJson(r: Resource, v: View, nodeId: number): string {
   const synced = v.disk === 'Inconsistent' ? (r.synced ?? 0) : 100
@@ -92,8 +108,3 @@ export function shStatus(r: Resource, v: View): string {
   return [...head, ...state, ...flags, '_sh_status_process', ''].join('\n')
 }
 
-/** `drbdadm status RES` (9.x), as the admin reads it: the resource, its disk, the peer by name. */
-export function drbdadmStatus(r: Resource, v: View, peer: string): string {
-  const connection = v.cstate === 'Connected' ? `  ${peer} role:${v.peerRole}\n    peer-disk:${v.peerDisk}` : `  ${peer} connection:${v.cstate}`
-  return `${r.name} role:${v.role}\n  disk:${v.disk}\n${connection}\n`
-}
