@@ -40,7 +40,7 @@ t.test('both up, a failed resource, standby, the engine down', async (t) => {
   }
   t.same(held(r), ['hbtest::r1=running hbtest::r2=running @nodea', 'hbtest::r3=stopped @nodeb'])
   t.same(r.fencing, { configured: false, devices: [] })
-  t.equal(r.lastFailover, null, 'the history is not wired here')
+  t.equal(r.lastFailover, null, 'no failover yet')
   t.equal(r.mon.running, false)
 
   const text = await a.vm.exec([bin('halo'), 'status'])
@@ -102,8 +102,11 @@ t.test('the peer dead and fenced: degraded, its groups held by the survivor, the
   t.equal(r.fencing.configured, true)
   t.same(r.fencing.devices.map((d) => [d.type, d.targets]), [['external/ipmi', ['nodea']]])
   t.match(r.fencing.lastFence, { target: 'nodea', device: 'external/ipmi', ok: true })
+  t.match(r.lastFailover, { why: /nodea/ }, "the takeover, from nodeb's event history")
+  t.ok(r.lastFailover!.ms > 0, `it took ${r.lastFailover!.ms} ms`)
   const text = await b.vm.exec([bin('halo'), 'status'])
   t.equal(text.code, 1)
   t.match(text.stdout, /\nFencing: external\/ipmi .* for nodea\n {2}last fence: nodea by external\/ipmi \(\w+\) at \S+: confirmed in \d+ ms\n/)
+  t.match(text.stdout, /\nLast failover: \S+: .*nodea.*, \d+ ms\n/)
   t.match(text.stdout, /\nProblems:\n {2}\* node nodea is dead\n$/)
 })
