@@ -5,6 +5,7 @@
  * Environment (not ha.cf, which a real Heartbeat peer must still accept):
  *   HALO_STOP_FAILURE=reboot|exit|log  what to do when a resource cannot be stopped (default reboot)
  *   HALO_STOP_TRIES=N (10), HALO_STOP_RETRY=TIME (1s)  how a failing stop is retried first
+ *   HALO_METRICS=ADDRESS:PORT, HALO_METRICS_TOKEN_FILE=PATH  the metrics endpoint and status page (off without)
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -19,6 +20,7 @@ import { Engine, VERSION, type EngineOptions } from '../engine.ts'
 import { Fencing } from '../fencing.ts'
 import { checkHost } from '../host-checks.ts'
 import type { LastResort } from '../resources.ts'
+import { metricsListen } from '../metrics/listen.ts'
 import { loadSettings, scriptEnvironment } from '../settings.ts'
 
 const usage = 'usage: halo-heartbeat [-f] [-d] [-c CONFDIR] | -k | -s | -r | -V'
@@ -119,6 +121,7 @@ function stopFailure(env: NodeJS.ProcessEnv, exit: (why: string) => void): Engin
 async function run(flags: Flags): Promise<number> {
   // the exit last resort: gone at once, without a shutdone, so the peer takes over after deadtime as after a crash
   const onStopFailure = stopFailure(process.env, () => void log.close().finally(() => process.exit(1)))
+  const metrics = metricsListen(process.env)
   const { config, hacf, fencing: fencingConfig, logSinks, warnings } = loadSettings(flags.confDir)
   const log = new Logger({ ...logSinks, debug: flags.debug || logSinks.debug })
   for (const w of warnings) log.warn(w)
@@ -149,6 +152,7 @@ async function run(flags: Flags): Promise<number> {
     rcDir: `${flags.confDir}/rc.d`,
     stopFailure: onStopFailure,
     fencing,
+    metrics,
     reloadConfig: () => loadSettings(flags.confDir).config,
   })
   const leave = () => void engine.shutdown()
