@@ -474,7 +474,6 @@ export class Engine {
     const held = s.resources
     const holds = (owner: string) => held === 'all' || (held === 'local' && owner === s.node) || (held === 'foreign' && owner !== s.node)
     const t = this.tally
-    const fences = s.fencing?.history ?? []
     return {
       version: s.version,
       node: s.node,
@@ -485,7 +484,6 @@ export class Engine {
       stonith: (s.fencing?.devices.length ?? 0) > 0,
       counters: { deaths: t.deaths, falseDeaths: t.falseDeaths, fences: { ...t.fences }, failovers: t.failovers, failoverSeconds: t.failoverSeconds, buckets: [...t.buckets] },
       failovers: t.lastFailovers(),
-      lastFence: fences[fences.length - 1],
     }
   }
 

@@ -3,10 +3,12 @@
  * names where the meaning is the same, so its dashboards work; halo_… for what Pacemaker has no word for.
  * Every metric is documented in README ("Metrics and the status page").
  */
-import type { FenceRecord } from '../fencing.ts'
 import { FAILOVER_BUCKETS, type FailoverRecord } from './tally.ts'
 
-/** What this node's engine knows of the pair: what /metrics and /status.json are made of. */
+/**
+ * What this node's engine knows of the pair: what /metrics and /status.json are made of. Readable by any
+ * local user on loopback: nothing in it may be secret (no ha.cf parameters, no fence device's words).
+ */
 export interface ClusterView {
   version: string
   node: string
@@ -20,7 +22,6 @@ export interface ClusterView {
   counters: { deaths: number; falseDeaths: number; fences: { ok: number; failed: number }; failovers: number; failoverSeconds: number; buckets: number[] }
   /** newest first */
   failovers: FailoverRecord[]
-  lastFence?: FenceRecord
 }
 
 const RESOURCE_STATES = ['local', 'foreign', 'all', 'none', 'transition']
