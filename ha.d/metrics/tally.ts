@@ -21,7 +21,7 @@ export interface FailoverRecord {
 /** the failovers kept for the page */
 const KEPT = 10
 /** histogram buckets (seconds) for the time from the peer's death to its groups started here */
-export const FAILOVER_BUCKETS = [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300] as const
+export const FAILOVER_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300] as const
 
 export class Tally {
   deaths = 0
