@@ -7,6 +7,7 @@
  *             reqnodes → repnodes;  start_outdate/outdate_rc → DRBD's fence-peer (outdate.ts)
  *   membership: up/dead → negotiation;  negotiation → resource manager (haresources groups)
  */
+import type { Server as HttpServer } from 'node:http'
 import type { Server, Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { errorMessage } from '../lib/errors.ts'
@@ -30,6 +31,10 @@ import { Respawn } from './respawn.ts'
 import { crcWarnings, type EngineConfig, restartNeeded } from './settings.ts'
 import { Watchdog } from './watchdog.ts'
 import { Message } from './wire/message.ts'
+import type { ClusterView } from './metrics/exposition.ts'
+import type { MetricsListen } from './metrics/listen.ts'
+import { serveMetrics } from './metrics/server.ts'
+import { Tally } from './metrics/tally.ts'
 
 export const VERSION = '3.0.6 (halo 0.1.0)'
 /** Heartbeat advertises a longer deadtime for its first seconds, so a slow start is not a death. */
@@ -61,6 +66,8 @@ export interface EngineOptions {
   history?: Journal
   /** opens the wire on the media: Exchange.open, or in the engine's unit tests an Exchange over fake media */
   openWire?: (media: readonly Medium[], opts: ExchangeOptions) => Promise<Exchange>
+  /** where the metrics endpoint and the status page listen (HALO_METRICS); off without */
+  metrics?: MetricsListen
 }
 
 export class Engine {
@@ -86,6 +93,9 @@ export class Engine {
   private fencingPeer?: Promise<boolean>
   private wire?: Exchange
   private control?: Server
+  private metricsServer?: HttpServer
+  /** deaths, failovers, fences, false deaths: what the metrics count */
+  readonly tally = new Tally()
   private fifo?: Socket
   private watchdog?: Watchdog
   private statusTimer?: NodeJS.Timeout
@@ -134,7 +144,12 @@ export class Engine {
       autoFailback: cfg.autoFailback !== 'off',
       peerAlive: () => this.peerAlive(),
       send: (fields) => this.send(new Message(fields.map(([name, value]) => ({ name, type: 0 as const, value })))),
-      acquire: (side) => this.runGroups(side, 'take'),
+      acquire: async (side) => {
+        const ok = await this.runGroups(side, 'take')
+        // the dead peer's groups run here: the failover its death opened is over
+        if (ok && side === 'foreign' && !this.peerAlive()) this.tally.tookOver(this.groupsOf('foreign').map(groupName))
+        return ok
+      },
       release: async (side) => void (await this.runGroups(side, 'give')),
       standby: (set, origin) => recorder.standby(set, origin),
       done: (what) => recorder.transitionDone(what),
@@ -143,9 +158,12 @@ export class Engine {
     this.outdater = new Outdater({ peer: this.peer, log, env: opts.scriptEnv, send: (m) => this.send(m), peerAlive: () => this.peerAlive(), peerFenced: () => this.peerFenced, fenceSettled: () => this.fencingPeer ?? Promise.resolve() })
     this.membership.on('dead', () => this.outdater.peerLost())
     this.membership.on('up', (p) => this.peerUp(p.name))
+    // a peer never heard from that is found dead at initdead is a lone start, not a failover
+    this.membership.on('dead', (p) => p.lastHeard > 0 && this.tally.peerDead(p.name, this.departed.get(p.name) === p.generation ? 'it said shutdone' : 'silent for its deadtime'))
     this.membership.on('dead', (p) => this.peerDead(p))
     this.membership.on('partition', (p) => {
       recorder.partitionHealed(p.name)
+      this.tally.falseDeath()
       // a status at once (as Heartbeat): the peer sees the partition healed before our negotiation messages
       this.sendStatus()
       this.negotiation.partitionHealed()
@@ -162,6 +180,11 @@ export class Engine {
   async start(): Promise<void> {
     const { cfg, opts } = this
     if (cfg.autoFailback === 'legacy') opts.log.warn('auto_failback legacy: halo treats it as "on"; set auto_failback on or off in ha.cf')
+    // first: an address that cannot be bound stops the start before anything is sent or written
+    if (opts.metrics) {
+      this.metricsServer = await serveMetrics(opts.metrics, () => this.view())
+      opts.log.info(`metrics and the status page on http://${opts.metrics.host.includes(':') ? `[${opts.metrics.host}]` : opts.metrics.host}:${opts.metrics.port}/${opts.metrics.token ? ' (bearer token required)' : ''}`)
+    }
     const generation = (this.generation = nextGeneration(opts.stateDir))
     this.wire = await (opts.openWire ?? Exchange.open)(cfg.media, {
       self: cfg.node,
@@ -262,6 +285,7 @@ export class Engine {
     this.opts.log.info(`node ${name} is up`)
     this.recorder.nodeUp(name)
     this.upSince.set(name, new Date().toISOString())
+    this.tally.peerBack()
     this.cutOff = false
     this.peerFenced = false
     this.sendReqnodes(name, 5)
@@ -322,7 +346,10 @@ export class Engine {
         this.opts.log.warn(`${this.peer} is dead and this node serves less: it lets ${this.peer} fence first for ${wait} ms (two-node race), then fences it`)
         await sleep(wait, undefined, { ref: false })
       }
-      return wanted() && (await fencing.fence(this.peer, wanted))
+      if (!wanted()) return false
+      const fenced = await fencing.fence(this.peer, wanted)
+      this.tally.fenced(fenced)
+      return fenced
     })().then((ok) => {
       this.fencingPeer = undefined
       if (ok && !this.peerAlive()) this.peerFenced = true
@@ -404,7 +431,7 @@ export class Engine {
 
   /** Runs the groups of one side; false when one of them failed (to start, or to stop cleanly). */
   private async runGroups(side: 'local' | 'foreign' | 'everything', how: 'take' | 'give'): Promise<boolean> {
-    const groups = this.cfg.groups.filter((g) => side === 'everything' || (side === 'local') === (g.owner === this.cfg.node))
+    const groups = this.groupsOf(side)
     // groups start in haresources order and stop in reverse, as ResourceManager does
     if (how === 'take' && side !== 'everything') this.recorder.groupsTaken(side)
     let ok = true
@@ -412,6 +439,10 @@ export class Engine {
       if (!(await (how === 'take' ? this.rm.takeGroup(g.resources) : this.rm.giveGroup(g.resources)))) ok = false
     }
     return ok
+  }
+
+  private groupsOf(side: 'local' | 'foreign' | 'everything'): EngineConfig['groups'] {
+    return this.cfg.groups.filter((g) => side === 'everything' || (side === 'local') === (g.owner === this.cfg.node))
   }
 
   // ---- commands
@@ -476,6 +507,25 @@ export class Engine {
     return { version: VERSION, node: this.cfg.node, nodes, drops: { ...this.wire?.counters }, resources: this.negotiation.resourceState(), parameters: this.cfg.parameters, pid: process.pid, fencing: this.opts.fencing?.status() }
   }
 
+  /** What /metrics and the status page show: the status, the groups as held here, the counters. */
+  view(): ClusterView {
+    const s = this.status()
+    const held = s.resources
+    const holds = (owner: string) => held === 'all' || (held === 'local' && owner === s.node) || (held === 'foreign' && owner !== s.node)
+    const t = this.tally
+    return {
+      version: s.version,
+      node: s.node,
+      at: new Date().toISOString(),
+      nodes: s.nodes.map((n) => ({ ...n, generation: this.membership.peers.get(n.name)?.generation || undefined })),
+      resources: held,
+      groups: this.cfg.groups.map((g) => ({ owner: g.owner, held: holds(g.owner), resources: g.resources.map((r) => ({ id: resourceId(r), agent: r.script })) })),
+      stonith: (s.fencing?.devices.length ?? 0) > 0,
+      counters: { deaths: t.deaths, falseDeaths: t.falseDeaths, fences: { ...t.fences }, failovers: t.failovers, failoverSeconds: t.failoverSeconds, buckets: [...t.buckets] },
+      failovers: t.lastFailovers(),
+    }
+  }
+
   /** What Heartbeat's own hb_standby and hb_takeover scripts wrote into its FIFO. */
   private fromFifo(msg: Message): void {
     let type: string | undefined
@@ -519,6 +569,8 @@ export class Engine {
     clearTimeout(this.pingRetry)
     const media = this.wire?.close()
     this.control?.close()
+    this.metricsServer?.close()
+    this.metricsServer?.closeAllConnections()
     this.fifo?.destroy()
     this.watchdog?.close()
     this.opts.fencing?.close()
@@ -533,3 +585,7 @@ function askedBy(by: unknown): string {
   if (typeof by !== 'string' || by.trim() === '') return 'a request on the control socket'
   return by.replace(/[\x00-\x1f\x7f]+/g, ' ').trim().slice(0, 300)
 }
+
+/** A resource as haresources writes it: script::arg::arg */
+const resourceId = (r: { script: string; args: readonly string[] }) => [r.script, ...r.args].join('::')
+const groupName = (g: EngineConfig['groups'][number]) => g.resources.map(resourceId).join(' ')

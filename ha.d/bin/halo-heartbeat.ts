@@ -6,6 +6,7 @@
  *   HALO_STOP_FAILURE=reboot|exit|log  what to do when a resource cannot be stopped (default reboot)
  *   HALO_STOP_TRIES=N (10), HALO_STOP_RETRY=TIME (1s)  how a failing stop is retried first
  *   HALO_VARLIB=DIR (/var/lib/halo)  where the event history is kept (history.jsonl)
+ *   HALO_METRICS=ADDRESS:PORT, HALO_METRICS_TOKEN_FILE=PATH  the metrics endpoint and status page (off without)
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -21,6 +22,7 @@ import { Fencing } from '../fencing.ts'
 import { Journal, historyPath } from '../history.ts'
 import { checkHost } from '../host-checks.ts'
 import type { LastResort } from '../resources.ts'
+import { metricsListen } from '../metrics/listen.ts'
 import { loadSettings, scriptEnvironment } from '../settings.ts'
 
 const usage = 'usage: halo-heartbeat [-f] [-d] [-c CONFDIR] | -k | -s | -r | -V'
@@ -121,6 +123,7 @@ function stopFailure(env: NodeJS.ProcessEnv, exit: (why: string) => void): Engin
 async function run(flags: Flags): Promise<number> {
   // the exit last resort: gone at once, without a shutdone, so the peer takes over after deadtime as after a crash
   const onStopFailure = stopFailure(process.env, () => void log.close().finally(() => process.exit(1)))
+  const metrics = metricsListen(process.env)
   const { config, hacf, fencing: fencingConfig, logSinks, warnings } = loadSettings(flags.confDir)
   const log = new Logger({ ...logSinks, debug: flags.debug || logSinks.debug })
   for (const w of warnings) log.warn(w)
@@ -151,6 +154,7 @@ async function run(flags: Flags): Promise<number> {
     rcDir: `${flags.confDir}/rc.d`,
     stopFailure: onStopFailure,
     fencing,
+    metrics,
     reloadConfig: () => loadSettings(flags.confDir).config,
     history: new Journal(historyPath(), { warn: (w) => log.warn(w) }),
   })

@@ -1,0 +1,2 @@
+/** Scraping a virtual node's metrics endpoint (demo/hbtest/metrics.ts). */
+export * from '../../demo/hbtest/metrics.ts'
