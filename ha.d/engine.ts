@@ -123,7 +123,7 @@ export class Engine {
     // halo runs the two-node clusters of haresources; a third node would need quorum, which v1 lacks
     this.peer = peers[0] ?? ''
     const log = opts.log
-    const recorder = (this.recorder = new Recorder(cfg.node, opts.history))
+    const recorder = (this.recorder = new Recorder(cfg.node, opts.history, (e) => this.tally.seen(e)))
     if (opts.fencing) opts.fencing.onRecord = (r) => recorder.fence(r)
     this.membership = new Membership({ self: cfg.node, nodes: cfg.nodes, links: cfg.media.map((m) => m.iface), warntime: cfg.warntime, initdead: cfg.initdead, log })
     this.rm = new ResourceManager({
@@ -144,12 +144,7 @@ export class Engine {
       autoFailback: cfg.autoFailback !== 'off',
       peerAlive: () => this.peerAlive(),
       send: (fields) => this.send(new Message(fields.map(([name, value]) => ({ name, type: 0 as const, value })))),
-      acquire: async (side) => {
-        const ok = await this.runGroups(side, 'take')
-        // the dead peer's groups run here: the failover its death opened is over
-        if (ok && side === 'foreign' && !this.peerAlive()) this.tally.tookOver(this.groupsOf('foreign').map(groupName))
-        return ok
-      },
+      acquire: (side) => this.runGroups(side, 'take'),
       release: async (side) => void (await this.runGroups(side, 'give')),
       standby: (set, origin) => recorder.standby(set, origin),
       done: (what) => recorder.transitionDone(what),
@@ -158,12 +153,9 @@ export class Engine {
     this.outdater = new Outdater({ peer: this.peer, log, env: opts.scriptEnv, send: (m) => this.send(m), peerAlive: () => this.peerAlive(), peerFenced: () => this.peerFenced, fenceSettled: () => this.fencingPeer ?? Promise.resolve() })
     this.membership.on('dead', () => this.outdater.peerLost())
     this.membership.on('up', (p) => this.peerUp(p.name))
-    // a peer never heard from that is found dead at initdead is a lone start, not a failover
-    this.membership.on('dead', (p) => p.lastHeard > 0 && this.tally.peerDead(p.name, this.departed.get(p.name) === p.generation ? 'it said shutdone' : 'silent for its deadtime'))
     this.membership.on('dead', (p) => this.peerDead(p))
     this.membership.on('partition', (p) => {
       recorder.partitionHealed(p.name)
-      this.tally.falseDeath()
       // a status at once (as Heartbeat): the peer sees the partition healed before our negotiation messages
       this.sendStatus()
       this.negotiation.partitionHealed()
@@ -285,7 +277,6 @@ export class Engine {
     this.opts.log.info(`node ${name} is up`)
     this.recorder.nodeUp(name)
     this.upSince.set(name, new Date().toISOString())
-    this.tally.peerBack()
     this.cutOff = false
     this.peerFenced = false
     this.sendReqnodes(name, 5)
@@ -346,10 +337,7 @@ export class Engine {
         this.opts.log.warn(`${this.peer} is dead and this node serves less: it lets ${this.peer} fence first for ${wait} ms (two-node race), then fences it`)
         await sleep(wait, undefined, { ref: false })
       }
-      if (!wanted()) return false
-      const fenced = await fencing.fence(this.peer, wanted)
-      this.tally.fenced(fenced)
-      return fenced
+      return wanted() && (await fencing.fence(this.peer, wanted))
     })().then((ok) => {
       this.fencingPeer = undefined
       if (ok && !this.peerAlive()) this.peerFenced = true
@@ -588,4 +576,3 @@ function askedBy(by: unknown): string {
 
 /** A resource as haresources writes it: script::arg::arg */
 const resourceId = (r: { script: string; args: readonly string[] }) => [r.script, ...r.args].join('::')
-const groupName = (g: EngineConfig['groups'][number]) => g.resources.map(resourceId).join(' ')

@@ -66,7 +66,7 @@ export interface HistoryEvent {
   cause?: string
   /** fence: confirmed; takeover: every group started */
   ok?: boolean
-  /** takeover: detection → last resource started; fence: how long the device took */
+  /** takeover: detection → last resource started; fence: how long the device took; node-dead: how long it was silent */
   ms?: number
   /** takeover: detection, fence, each resource started, done */
   timeline?: TimelineStep[]

@@ -56,10 +56,14 @@ export class Recorder {
   constructor(
     private readonly node: string,
     private readonly journal: Journal | undefined,
+    /** each event as it is recorded (the metrics' tally) */
+    private readonly onEvent?: (e: HistoryEvent) => void,
   ) {}
 
   private record(e: Omit<HistoryEvent, 'at' | 'node'>, at = new Date()): void {
-    this.journal?.record({ at: at.toISOString(), node: this.node, ...e })
+    const event = { at: at.toISOString(), node: this.node, ...e }
+    this.journal?.record(event)
+    this.onEvent?.(event)
   }
 
   /** A failover starts: its first step dated `ago` ms before now (the peer's last heartbeat). */
@@ -90,7 +94,7 @@ export class Recorder {
       this.record({ kind: 'node-dead', peer, text: `node ${peer} is not up (never heard from since this node started)` })
       return this.begin(peer, `node ${peer} not heard from since this node started`, 0, true)
     }
-    this.record({ kind: 'node-dead', peer, text: `node ${peer} is dead (silent for ${Math.round(silentMs)} ms; deadtime ${deadtime} ms)` })
+    this.record({ kind: 'node-dead', peer, ms: Math.round(silentMs), text: `node ${peer} is dead (silent for ${Math.round(silentMs)} ms; deadtime ${deadtime} ms)` })
     this.begin(peer, `last heartbeat from ${peer}`, silentMs)
     this.step(`node ${peer} declared dead (deadtime ${deadtime} ms)`)
   }

@@ -56,8 +56,8 @@ export function exposition(v: ClusterView): string {
   metric('halo_peer_deaths_total', 'counter', 'Times the peer was declared dead since the engine started.', [[{}, c.deaths]])
   metric('halo_false_deaths_total', 'counter', 'Peers declared dead that came back with the same generation: they never stopped (a partition, or a deadtime too short).', [[{}, c.falseDeaths]])
   metric('halo_fences_total', 'counter', 'Fence operations of the peer, by result.', [[{ result: 'ok' }, c.fences.ok], [{ result: 'failed' }, c.fences.failed]])
-  metric('halo_failovers_total', 'counter', 'Takeovers of a dead peer\'s groups completed on this node.', [[{}, c.failovers]])
-  out.push('# HELP halo_failover_duration_seconds From the moment the peer was declared dead to its groups started here.', '# TYPE halo_failover_duration_seconds histogram')
+  metric('halo_failovers_total', 'counter', 'Takeovers completed on this node (the peer declared dead, shut down or gone standby), as the event history records them.', [[{}, c.failovers]])
+  out.push('# HELP halo_failover_duration_seconds From the peer\'s last heartbeat (or its shutdown or standby) to everything running here, the takeover\'s timeline.', '# TYPE halo_failover_duration_seconds histogram')
   FAILOVER_BUCKETS.forEach((le, i) => out.push(`halo_failover_duration_seconds_bucket{le="${le}"} ${c.buckets[i]}`))
   out.push(`halo_failover_duration_seconds_bucket{le="+Inf"} ${c.failovers}`, `halo_failover_duration_seconds_sum ${c.failoverSeconds}`, `halo_failover_duration_seconds_count ${c.failovers}`)
   return `${out.join('\n')}\n`

@@ -24,7 +24,7 @@ export const HTML = `<!doctype html>
 <h2>Groups</h2>
 <table id="groups"><thead><tr><th>owner (haresources)</th><th>resources</th><th>here</th></tr></thead><tbody></tbody></table>
 <h2>Last failovers</h2>
-<table id="failovers"><thead><tr><th>peer declared dead</th><th>why</th><th>groups started</th><th>took</th><th>groups</th></tr></thead><tbody></tbody></table>
+<table id="failovers"><thead><tr><th>from</th><th>why</th><th>everything running</th><th>took</th><th>groups</th></tr></thead><tbody></tbody></table>
 <p id="counters"></p>
 </body>
 </html>
@@ -59,7 +59,7 @@ export const SCRIPT = `'use strict';
       return [[g.owner], [g.resources.map(function (r) { return r.id; }).join(' ')], [g.held ? 'running' : '-', g.held ? 'up' : '']];
     }));
     fill('failovers', v.failovers.map(function (f) {
-      return [[new Date(f.deadAt).toLocaleString() + ' (' + f.peer + ')'], [f.why], [new Date(f.doneAt).toLocaleTimeString()], [(f.durationMs / 1000).toFixed(1) + ' s'], [f.groups.join(', ')]];
+      return [[new Date(f.since).toLocaleString() + ' (' + f.peer + ')'], [f.why], [new Date(f.doneAt).toLocaleTimeString()], [(f.durationMs / 1000).toFixed(1) + ' s'], [f.set]];
     }));
     var c = v.counters;
     document.getElementById('counters').textContent = 'since start: ' + c.deaths + ' peer death(s), ' + c.failovers + ' failover(s), ' +

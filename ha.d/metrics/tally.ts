@@ -1,26 +1,29 @@
 /**
- * What the metrics and the status page count of the engine's life: deaths of the peer, failovers (from the
- * moment the peer was declared dead to the moment its groups ran here), fences, false deaths. Counters live
- * as long as the engine; the failover records are kept in a small ring until the event history
- * (ha.d/history.ts) holds them: `lastFailovers` is the one place that reads them, switch it there.
+ * What the metrics and the status page count of the engine's life, read from the events the engine records
+ * in its history (recorder.ts): the peer declared dead, false deaths (a partition healed), fences, and
+ * failovers with their durations (the takeover's timeline: from the peer's last heartbeat, or its shutdown
+ * or standby, to everything running here). Counters live as long as the engine; the last failovers are kept
+ * for the page.
  */
+import type { HistoryEvent } from '../history.ts'
 
 /** A failover as the page shows it: when, from whom, why, how long. */
 export interface FailoverRecord {
   peer: string
-  /** ISO time the peer was declared dead */
-  deadAt: string
-  /** ISO time its groups were all started here */
+  /** ISO time of its first step (the peer's last heartbeat, its shutdown or standby) */
+  since: string
+  /** ISO time everything ran here */
   doneAt: string
   durationMs: number
-  /** what declared it dead: its deadtime passed, or it said shutdone */
+  /** why: the peer declared dead, shut down, went standby */
   why: string
-  groups: string[]
+  /** which groups were taken: all, local, foreign (as hb_standby says) */
+  set: string
 }
 
 /** the failovers kept for the page */
 const KEPT = 10
-/** histogram buckets (seconds) for the time from the peer's death to its groups started here */
+/** histogram buckets (seconds) for a failover's duration */
 export const FAILOVER_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300] as const
 
 export class Tally {
@@ -32,44 +35,37 @@ export class Tally {
   /** cumulative counts per FAILOVER_BUCKETS entry (Prometheus' le) */
   readonly buckets: number[] = FAILOVER_BUCKETS.map(() => 0)
   private readonly ring: FailoverRecord[] = []
-  /** the death a takeover may follow: performance.now() and the wall clock of its moment */
-  private death?: { peer: string; at: number; wall: Date; why: string }
 
-  peerDead(peer: string, why: string): void {
-    this.deaths++
-    this.death = { peer, at: performance.now(), wall: new Date(), why }
+  /** One event the engine recorded. */
+  seen(e: HistoryEvent): void {
+    switch (e.kind) {
+      case 'node-dead':
+        // declared dead after its deadtime (a shutdone, a restart or a peer never heard are not deaths)
+        if (e.ms !== undefined) this.deaths++
+        return
+      case 'partition-healed':
+        this.falseDeaths++
+        return
+      case 'fence':
+        if (e.ok) this.fences.ok++
+        else this.fences.failed++
+        return
+      case 'takeover':
+        return this.tookOver(e)
+    }
   }
 
-  /** the peer is back: no failover follows that death any more */
-  peerBack(): void {
-    this.death = undefined
-  }
-
-  /** a peer declared dead came back with the same generation: it never stopped */
-  falseDeath(): void {
-    this.falseDeaths++
-  }
-
-  fenced(ok: boolean): void {
-    if (ok) this.fences.ok++
-    else this.fences.failed++
-  }
-
-  /** The groups of the dead peer run here now: that closes the failover its death opened. */
-  tookOver(groups: string[]): void {
-    const d = this.death
-    if (!d) return
-    this.death = undefined
-    const durationMs = Math.round(performance.now() - d.at)
+  private tookOver(e: HistoryEvent): void {
+    const durationMs = e.ms ?? 0
     const seconds = durationMs / 1000
     this.failovers++
     this.failoverSeconds += seconds
     FAILOVER_BUCKETS.forEach((le, i) => seconds <= le && this.buckets[i]++)
-    this.ring.push({ peer: d.peer, deadAt: d.wall.toISOString(), doneAt: new Date().toISOString(), durationMs, why: d.why, groups })
+    this.ring.push({ peer: e.peer ?? '', since: e.timeline?.[0]?.at ?? e.at, doneAt: e.at, durationMs, why: e.cause ?? e.text, set: e.set ?? '' })
     if (this.ring.length > KEPT) this.ring.shift()
   }
 
-  /** The last failovers, newest first. At merge: read them from the event history instead. */
+  /** The last failovers, newest first. */
   lastFailovers(): FailoverRecord[] {
     return [...this.ring].reverse()
   }

@@ -39,10 +39,12 @@ async function serve(t: Test, token?: string) {
 
 t.test('the exposition: ha_cluster_exporter names where they mean the same, a histogram of failovers', async (t) => {
   const { tally, url } = await serve(t)
-  tally.peerDead('nodea', 'silent for its deadtime')
-  tally.fenced(true)
-  tally.tookOver(['hbtest::r1'])
-  tally.falseDeath()
+  const at = new Date().toISOString()
+  tally.seen({ at, node: 'nodeb', kind: 'node-dead', peer: 'nodea', ms: 1020, text: 'node nodea is dead' })
+  tally.seen({ at, node: 'nodeb', kind: 'node-dead', peer: 'nodea', text: 'node nodea left the cluster' })
+  tally.seen({ at, node: 'nodeb', kind: 'fence', peer: 'nodea', ok: true, ms: 900, text: 'fenced nodea' })
+  tally.seen({ at, node: 'nodeb', kind: 'takeover', peer: 'nodea', set: 'foreign', cause: 'nodea declared dead', ms: 1381, text: 'took over' })
+  tally.seen({ at, node: 'nodeb', kind: 'partition-healed', peer: 'nodea', text: 'partition healed' })
   const r = await fetch(`${url}/metrics`)
   t.equal(r.status, 200)
   t.match(r.headers.get('content-type'), /^text\/plain; version=0\.0\.4/)
@@ -62,13 +64,16 @@ t.test('the exposition: ha_cluster_exporter names where they mean the same, a hi
   t.match(text, /^halo_failovers_total 1$/m)
   t.match(text, /^halo_failover_duration_seconds_bucket\{le="\+Inf"\} 1$/m)
   t.match(text, /^halo_failover_duration_seconds_count 1$/m)
+  t.match(text, /^halo_failover_duration_seconds_bucket\{le="1"\} 0$/m)
+  t.match(text, /^halo_failover_duration_seconds_bucket\{le="2"\} 1$/m)
+  t.match(text, /^halo_failover_duration_seconds_sum 1\.381$/m)
   // every sample line is NAME{labels} VALUE, every metric has its HELP and TYPE
   for (const line of text.trim().split('\n').filter((l) => !l.startsWith('#'))) t.match(line, /^[a-z_]+(\{[^}]*\})? [0-9.e+-]+$/, line)
   const names = new Set(text.split('\n').filter((l) => l.startsWith('# TYPE')).map((l) => l.split(' ')[2]))
   for (const n of names) t.match(text, new RegExp(`^# HELP ${n} `, 'm'))
   const json = (await (await fetch(`${url}/status.json`)).json()) as ClusterView
   t.equal(json.failovers.length, 1)
-  t.equal(json.failovers[0].peer, 'nodea')
+  t.match(json.failovers[0], { peer: 'nodea', why: 'nodea declared dead', set: 'foreign', durationMs: 1381 })
 })
 
 t.test('with a token: data only for its bearer; the page (no data) for anyone', async (t) => {
