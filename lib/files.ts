@@ -3,7 +3,7 @@
  * through a symbolic link planted there, never a file created by someone else when halo means to create it,
  * and a file handed to a server only when it is that server's user's own.
  */
-import { closeSync, constants, fchownSync, fstatSync, mkdtempSync, openSync, rmdirSync, unlinkSync } from 'node:fs'
+import { accessSync, closeSync, constants, fchownSync, fstatSync, mkdtempSync, openSync, rmdirSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { HaloError } from './errors.ts'
@@ -87,5 +87,15 @@ export function scratchFile(): number {
     return fd
   } finally {
     rmdirSync(dir)
+  }
+}
+
+/** Whether this process may reach `path` as `mode` asks (constants.R_OK, X_OK…): a check, not a promise. */
+export function canAccess(path: string, mode: number): boolean {
+  try {
+    accessSync(path, mode)
+    return true
+  } catch {
+    return false
   }
 }

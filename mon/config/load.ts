@@ -5,10 +5,11 @@
  * userfile, PAM). Warnings (lines mon would drop silently, what halo does not do) are handed to `warn` as
  * `file:line: text`; errors are thrown together, every one that does not follow from another.
  */
-import { accessSync, constants, existsSync } from 'node:fs'
+import { constants, existsSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { clientPatterns, type MonGlobals, readMonCf } from './moncf.ts'
-import { ConfigError, ConfigErrors, throwConfigErrors } from '../../lib/errors.ts'
+import { ConfigError, collectConfigError, throwConfigErrors } from '../../lib/errors.ts'
+import { canAccess } from '../../lib/files.ts'
 import { type AuthRules, readAuthCf } from '../authcf.ts'
 import { pamAvailable } from '../login.ts'
 import type { Globals, MonConfig } from '../types.ts'
@@ -105,23 +106,10 @@ function readAuth(
     )
     return undefined
   }
-  try {
-    return readAuthCf(path, warn)
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e
-    errors.push(...(e instanceof ConfigErrors ? e.errors : [e]))
-    return undefined
-  }
+  return collectConfigError(errors, () => readAuthCf(path, warn))
 }
 
-const readable = (path: string) => {
-  try {
-    accessSync(path, constants.R_OK)
-    return true
-  } catch {
-    return false
-  }
-}
+const readable = (path: string) => canAccess(path, constants.R_OK)
 
 /**
  * What the authtypes need, as mon checks it when reading mon.cf: a userfile that mon.cf names must be

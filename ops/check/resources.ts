@@ -4,11 +4,12 @@
  * validate-all in the v1 form (`IPaddr 10.0.0.5/24/eth1 validate-all`): the agent maps them onto its
  * parameters exactly as at start. Another program (an init script) is not run: it may not know the action.
  */
-import { accessSync, constants, realpathSync } from 'node:fs'
+import { constants, existsSync, realpathSync } from 'node:fs'
 import { join, sep } from 'node:path'
 import { readHaresources, scriptCandidates } from '../../ha.d/config/haresources.ts'
 import type { Settings } from '../../ha.d/settings.ts'
 import { run } from '../../lib/exec.ts'
+import { canAccess } from '../../lib/files.ts'
 import { OCF } from '../../lib/ocf/codes.ts'
 import type { Findings } from './findings.ts'
 
@@ -29,12 +30,12 @@ export async function checkResources(f: Findings, settings: Settings, where: Pla
     const { line } = group
     for (const r of group.resources) {
       const candidates = scriptCandidates(r.script, where.confDir, join(where.root, 'etc/init.d'))
-      const path = candidates.find(exists)
+      const path = candidates.find((c) => existsSync(c))
       if (!path) {
         f.error(file, line, `${r.text}: no script ${r.script} in ${candidates.join(' or ')}: install it (halo's agents: /usr/lib/halo/v1-names), or correct the name`)
         continue
       }
-      if (!executable(path)) {
+      if (!canAccess(path, constants.X_OK)) {
         f.error(file, line, `${r.text}: ${path} is not executable: chmod 755 ${path}`)
         continue
       }
@@ -49,23 +50,7 @@ export async function checkResources(f: Findings, settings: Settings, where: Pla
   }
 }
 
-const exists = (path: string) => {
-  try {
-    accessSync(path, constants.F_OK)
-    return true
-  } catch {
-    return false
-  }
-}
 
-const executable = (path: string) => {
-  try {
-    accessSync(path, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-}
 
 function isHaloAgent(path: string, agentsDir: string): boolean {
   try {
