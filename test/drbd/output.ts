@@ -28,7 +28,8 @@ export function statusText(r: Resource, v: View, peer: string): string {
   if (v.cstate !== 'Connected') lines.push(`  ${peer} connection:${v.cstate}`)
   else {
     lines.push(`  ${peer} role:${v.peerRole}`)
-    const syncing = v.disk === 'Inconsistent' || v.peerDisk === 'Inconsistent'
+    // a resync runs from the side with good data: two fresh (Inconsistent) disks have none to send
+    const syncing = (v.disk === 'Inconsistent') !== (v.peerDisk === 'Inconsistent')
     const done = (r.synced ?? 0).toFixed(2)
     lines.push(syncing ? `    replication:${v.disk === 'Inconsistent' ? 'SyncTarget' : 'SyncSource'} peer-disk:${v.peerDisk} done:${done}` : `    peer-disk:${v.peerDisk}`)
   }
