@@ -17,12 +17,12 @@ import { createExclusive, openNoFollow } from '../lib/files.ts'
 
 const { O_WRONLY, O_APPEND, O_RDONLY } = constants
 
-export const HISTORY_FILE = 'history.jsonl'
-export const HISTORY_MAX_BYTES = 1024 * 1024
-export const HISTORY_KEEP = 5
+const HISTORY_FILE = 'history.jsonl'
+const HISTORY_MAX_BYTES = 1024 * 1024
+const HISTORY_KEEP = 5
 
 /** Where halo keeps its own state: /var/lib/halo, HALO_VARLIB in tests (as HA_VARLIB for heartbeat's). */
-export const haloVarLib = (env: NodeJS.ProcessEnv = process.env): string => env.HALO_VARLIB ?? '/var/lib/halo'
+const haloVarLib = (env: NodeJS.ProcessEnv = process.env): string => env.HALO_VARLIB ?? '/var/lib/halo'
 export const historyPath = (env: NodeJS.ProcessEnv = process.env): string => join(haloVarLib(env), HISTORY_FILE)
 
 export type HistoryKind =

@@ -19,10 +19,10 @@ export function parseSince(text: string, now = Date.now()): Date {
 /** local time, as the admin's log reads: 2026-12-03 23:40:01 */
 const local = (iso: string) => new Date(iso).toLocaleString('sv-SE')
 
-export const eventLine = (e: HistoryEvent): string => `${local(e.at)}  ${e.node}  ${e.text}`
+const eventLine = (e: HistoryEvent): string => `${local(e.at)}  ${e.node}  ${e.text}`
 
 /** A takeover's timeline, one step a line, its time since the first step (the peer's last heartbeat). */
-export function timelineLines(e: HistoryEvent): string[] {
+function timelineLines(e: HistoryEvent): string[] {
   const head = `${local(e.at)}  ${e.node} ${e.text}`
   const steps = (e.timeline ?? []).map((s) => `  ${`+${s.ms} ms`.padStart(10)}  ${s.what}`)
   return [head, ...steps]

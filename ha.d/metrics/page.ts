@@ -4,7 +4,7 @@
  * beyond loopback the admin opens /#token=…: the fragment never leaves the browser, and the script sends
  * it as the bearer token of its requests. The page only reads.
  */
-export const POLL_MS = 2000
+const POLL_MS = 2000
 
 export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 

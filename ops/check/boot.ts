@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Findings } from './findings.ts'
 
 /** Units a cluster node must not start at boot (install.sh disables those its packages enabled). */
-export const CLUSTER_OWNED = ['heartbeat.service', 'pacemaker.service', 'corosync.service', 'mariadb.service', 'mariadb.socket', 'mysql.service', 'mon.service', 'logd.service']
+const CLUSTER_OWNED = ['heartbeat.service', 'pacemaker.service', 'corosync.service', 'mariadb.service', 'mariadb.socket', 'mysql.service', 'mon.service', 'logd.service']
 const OTHER_STACKS: Record<string, string> = {
   'heartbeat.service': 'halo-heartbeat.service',
   'mon.service': 'halo-mon.service',
@@ -18,7 +18,7 @@ const OTHER_STACKS: Record<string, string> = {
 }
 
 /** The units enabled at boot under root (/ on a node), by their links in the targets' .wants folders. */
-export function enabledAtBoot(root: string): Set<string> {
+function enabledAtBoot(root: string): Set<string> {
   const dir = join(root, 'etc/systemd/system')
   const enabled = new Set<string>()
   if (!existsSync(dir)) return enabled

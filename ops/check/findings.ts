@@ -60,7 +60,7 @@ export class Findings {
 }
 
 /** crm_verify's exit codes: 78 (CRM_EX_CONFIG) when there is an error; warnings alone leave 0. */
-export const EXIT_CONFIG = 78
+const EXIT_CONFIG = 78
 
 /** The report as crm_verify words its end, and the exit code. */
 export function report(f: Findings, out: (line: string) => void): number {

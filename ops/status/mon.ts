@@ -26,7 +26,7 @@ export interface MonStatus {
 // mon's STAT_* numbers (mon/state.ts and mon's own), in words
 const OPSTATUS = ['fail', 'ok', 'coldstart', 'warm', 'linkdown', 'unknown', 'timeout', 'untested']
 
-export function parseOpstatus(lines: readonly string[]): MonService[] {
+function parseOpstatus(lines: readonly string[]): MonService[] {
   return lines.map((line) => {
     const f = Object.fromEntries(line.split(' ').map((w) => [w.slice(0, w.indexOf('=')), unescape(w.slice(w.indexOf('=') + 1))]))
     const last = Number(f.last_check)

@@ -59,17 +59,22 @@ t.test('a service without a monitor or an interval is never checked, and says so
   t.notOk(m.entry('local', 'nomonitor').st.lastCheck, 'never checked')
 })
 
-t.test('test monitor runs the check at the next tick; a second while it runs is no second copy', async (t) => {
+/** a daemon whose one service hangs (hang.monitor), hourly, with its check started at once by test monitor */
+async function hungCheck(t: Test, name: string, extra?: string) {
   const m = await mon(t, () => `watch local
-    service slow
+    service ${name}
         interval 1h
-        monitor_timeout 300ms
-        monitor hang.monitor
+${extra ? `        ${extra}\n` : ''}        monitor hang.monitor
 `)
   m.d.start()
-  const e = m.entry('local', 'slow')
+  const e = m.entry('local', name)
   m.d.testMonitor(e)
-  await until('the check to run', () => e.pid !== undefined, 3000)
+  await until(`${name}'s check to run`, () => e.pid !== undefined, 3000)
+  return { m, e }
+}
+
+t.test('test monitor runs the check at the next tick; a second while it runs is no second copy', async (t) => {
+  const { m, e } = await hungCheck(t, 'slow', 'monitor_timeout 300ms')
   m.d.testMonitor(e)
   await until('the check to end at its timeout', () => !e.st.monitorRunning, 3000)
   t.same(m.log.lines, ['warn: monitor for local/slow timed out'], 'one check, not two')
@@ -198,15 +203,7 @@ t.test('saveState: a statedir that cannot be written is logged, not thrown', asy
 })
 
 t.test('close: the running monitor is ended with its process group, and nothing more is scheduled', async (t) => {
-  const m = await mon(t, () => `watch local
-    service hung
-        interval 1h
-        monitor hang.monitor
-`)
-  m.d.start()
-  const e = m.entry('local', 'hung')
-  m.d.testMonitor(e)
-  await until('the monitor to run', () => e.pid !== undefined, 3000)
+  const { m, e } = await hungCheck(t, 'hung')
   const pid = e.pid!
   m.d.close()
   await until('the monitor to be gone', () => !e.st.monitorRunning, 3000)
