@@ -19,6 +19,35 @@ export type Request =
   | { op: 'shutdown' }
   /** drbd-peer-outdater: have the peer outdate a DRBD resource (ha.d/outdate.ts) */
   | { op: 'outdate'; resource: string; timeoutMs: number; peer?: string }
+  | RecoveryRequest
+
+/**
+ * Local recovery (ha.d/recovery.ts). `resource` names a haresources resource as recovery.cf does: its
+ * script (`appserver`) or its full spelling (`IPaddr::10.0.0.5/24`).
+ *   recover: a failure of it was seen (`by`: who saw it, for the history): restart in place or fail over, by the policy
+ *   restart: the admin asks for a restart in place; no failure is counted
+ *   cleanup: forget the failures of one resource, or of all
+ */
+export type RecoveryRequest =
+  | { op: 'recover'; resource: string; by?: string }
+  | { op: 'restart'; resource: string }
+  | { op: 'cleanup'; resource?: string }
+
+/** One resource's failures as the engine counts them (recovery.cf's policy for it, and the failures seen). */
+export interface FailureCount {
+  /** as haresources writes it: appserver, IPaddr::10.0.0.5/24 */
+  resource: string
+  /** the group's first resource, as Heartbeat names a group */
+  group: string
+  /** failures within the window */
+  count: number
+  /** migration-threshold: restarts in place allowed within the window; the next failure fails the group over; null: no limit (INFINITY) */
+  threshold: number | null
+  /** failure-timeout in ms: a failure older than this is forgotten; 0: never */
+  windowMs: number
+  /** ISO times of the failures counted, oldest first */
+  failures: string[]
+}
 
 /** `code`: the fence-peer handler's exit code, for outdate */
 export type Answer = { ok: true; message?: string; status?: EngineStatus; code?: number } | { ok: false; error: string }
@@ -46,6 +75,8 @@ export interface EngineStatus {
   pid?: number
   /** the fence devices and the last fences, when fencing is configured */
   fencing?: FencingStatus
+  /** local recovery: every resource of haresources with its policy and its failures */
+  failures?: FailureCount[]
 }
 
 export const controlSocket = (env: NodeJS.ProcessEnv = process.env): string => env.HALO_CONTROL ?? '/run/halo/heartbeat.sock'

@@ -458,8 +458,12 @@ export class Engine {
         return this.reload()
       case 'outdate':
         return this.outdater.request(r)
+      case 'recover':
+      case 'restart':
+      case 'cleanup':
+        return { ok: false, error: `${r.op}: not implemented yet` }
     }
-    return { ok: false, error: `unknown request ${JSON.stringify((r as { op?: unknown }).op)}: halo-heartbeat does status, standby, takeover, reload, shutdown, outdate` }
+    return { ok: false, error: `unknown request ${JSON.stringify((r as { op?: unknown }).op)}: halo-heartbeat does status, standby, takeover, reload, shutdown, outdate, recover, restart, cleanup` }
   }
 
   /** halo-heartbeat -r: a new authkeys and rc.d take effect, the rest at restart; a bad file changes nothing. */
