@@ -124,3 +124,22 @@ t.test('the window forgets a failure; halo restart counts none; the VIP is moved
   t.match(moved, { ok: true, message: 'hbtest::r1 failed and restarting it would stop IPaddr::vip: failover of group hbtest::r1 (standby [local])' })
   await until('nodeb runs the group', () => runsExactly(a, []) && runsExactly(b, ALL) && b.running('vip'), 30_000)
 })
+
+t.test("recovery.cf's monitor=: the engine finds a stopped resource itself and applies the same policy", async (t) => {
+  const [a, b] = await pair(t, 'hbtest::r2 monitor=300ms migration-threshold=1 failure-timeout=1h\n')
+  const before = calls(a).length
+  await a.vm.exec(['rm', '/run/hbtest/r2.running'])
+  await until('the engine restarted r2', () => journal(a).some((e) => e.kind === 'restart'), 20_000)
+  const restart = journal(a).find((e) => e.kind === 'restart')
+  t.match(restart, { resource: 'hbtest::r2', ok: true })
+  t.equal(restart?.timeline?.[0].what, "failure of hbtest::r2 seen by the engine's monitor (status every 300ms) (failure 1 within 1h; migration-threshold 1)")
+  t.same(actions(a, before), ['stop r3', 'stop r2', 'start r2', 'start r3'])
+  t.ok(runsExactly(a, ALL), 'everything runs on nodea again')
+  t.match(await counted(a, 'hbtest::r2'), { count: 1 })
+
+  await settled(a, 'local')
+  await a.vm.exec(['rm', '/run/hbtest/r2.running'])
+  await until('the group moved to nodeb', () => runsExactly(a, []) && runsExactly(b, ALL), 30_000)
+  t.match(journal(a).find((e) => e.kind === 'standby'), { set: 'local', origin: /^local recovery: 2 failure\(s\) of hbtest::r2 within 1h, more than its migration-threshold 1$/ })
+  t.equal(journal(a).filter((e) => e.kind === 'restart').length, 1, 'one restart only')
+})
