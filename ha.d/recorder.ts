@@ -38,11 +38,15 @@ const TAKEOVERS: Record<string, string> = {
   'standby takeover': 'went standby',
 }
 
-interface Pending {
-  peer: string
+/** Steps timed from a first one: the monotonic `t0`, and the wall clock then. */
+interface Timeline {
   t0: number
   at0: Date
   steps: TimelineStep[]
+}
+
+interface Pending extends Timeline {
+  peer: string
   failed: boolean
   /** the peer was never heard from since this engine started: a start alone, not a failover */
   alone: boolean
@@ -53,7 +57,7 @@ interface Pending {
 export class Recorder {
   private pending?: Pending
   /** a restart in place under way: its timeline */
-  private restarting?: Pending & { resource: string }
+  private restarting?: Timeline & { resource: string }
 
   constructor(
     private readonly node: string,
@@ -75,7 +79,7 @@ export class Recorder {
     this.step(what, now - ago)
   }
 
-  private step(what: string, t = performance.now(), p: Pending | undefined = this.pending): void {
+  private step(what: string, t = performance.now(), p: Timeline | undefined = this.pending): void {
     if (!p) return
     const ms = Math.max(0, Math.round(t - p.t0))
     p.steps.push({ at: new Date(p.at0.getTime() + ms).toISOString(), ms, what })
@@ -151,7 +155,7 @@ export class Recorder {
 
   started(r: Resource): void {
     this.step(startedWords(r))
-    this.step(`${describe(r)} started`, undefined, this.restarting)
+    this.step(startedWords(r), undefined, this.restarting)
   }
 
   stopped(r: Resource): void {
@@ -161,7 +165,7 @@ export class Recorder {
   /** A restart in place of `resource` (and what follows it in its group) begins, because of `cause`. */
   restartBegin(resource: string, cause: string): void {
     const now = performance.now()
-    this.restarting = { peer: '', t0: now, at0: new Date(), steps: [], failed: false, alone: false, sides: new Set(), resource }
+    this.restarting = { t0: now, at0: new Date(), steps: [], resource }
     this.step(cause, now, this.restarting)
   }
 

@@ -36,7 +36,7 @@ t.test('under the threshold: restarted in place, right to left then left to righ
   const [a, b] = await pair(t, 'default migration-threshold=1 failure-timeout=1h\n')
   const before = calls(a).length
   const first = await request(a, { op: 'recover', resource: 'hbtest::r2', by: 'the test' })
-  t.match(first, { ok: true, message: /^hbtest::r2 restarted in place in \d+ ms \(stopped hbtest::r3, hbtest::r2; started hbtest::r2, hbtest::r3\)$/ })
+  t.match(first, { ok: true, message: /^hbtest::r2 restarted in place in \d+ ms \(stopped hbtest::r3, hbtest::r2; started hbtest::r2, hbtest::r3\); failure 1 within 1h; migration-threshold 1$/ })
   t.same(actions(a, before), ['stop r3', 'stop r2', 'start r2', 'start r3'], 'r3 and r2 stopped, started again; r1 untouched')
   t.ok(runsExactly(a, ALL) && runsExactly(b, []), 'everything runs on nodea again')
   const r2 = await counted(a, 'hbtest::r2')
