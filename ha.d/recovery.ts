@@ -208,7 +208,7 @@ export class Recovery {
           answer = { ok: false, error: text }
           return true
         }
-        if (await rm.takeGroup(part)) {
+        if (await rm.takeGroup(part, true)) {
           const text = `${at.name} restarted in place in ${Math.round(performance.now() - t0)} ms (${order})${note}`
           recorder.restartDone(true, text)
           answer = { ok: true, message: text }
