@@ -80,15 +80,16 @@ export async function meaning(text: string): Promise<Record<string, unknown>> {
   const all = [...(r.primitive ?? []), ...(r.group ?? []).flatMap((g: Xml) => g.primitive), ...(r.clone ?? []).map((k: Xml) => k.primitive[0])]
   const c = conf.constraints[0] === '' ? {} : conf.constraints[0]
   const attrs = (x: Xml, names: string[]) => names.map((n) => `${n}=${x.$[n] ?? ''}`).join(' ')
-  const rules = (x: Xml) => (x.rule ?? []).map((ru: Xml) => `${attrs(ru, ['score', 'score-attribute', 'boolean-op'])}: ${ru.expression.map((e: Xml) => attrs(e, ['attribute', 'operation', 'value'])).join(', ')}`).join('; ')
+  // one line per rule: rules of one constraint add up as if in constraints of their own (pcs makes one each)
+  const rule = (ru: Xml) => `${attrs(ru, ['score', 'score-attribute', 'boolean-op'])}: ${ru.expression.map((e: Xml) => attrs(e, ['attribute', 'operation', 'value'])).join(', ')}`
   return {
     resources: Object.fromEntries(all.map((p: Xml) => [p.$.id, primitive(p)])),
     groups: Object.fromEntries((r.group ?? []).map((g: Xml) => [g.$.id, g.primitive.map((p: Xml) => p.$.id)])),
     clones: Object.fromEntries((r.clone ?? []).map((k: Xml) => [k.primitive[0].$.id, pairsOf(k, 'meta_attributes')])),
     constraints: [
-      ...(c.rsc_location ?? []).map((x: Xml) => `location ${attrs(x, ['rsc', 'node', 'score'])} ${rules(x)}`),
+      ...(c.rsc_location ?? []).flatMap((x: Xml) => (x.rule ? x.rule.map((ru: Xml) => `location ${x.$.rsc} rule ${rule(ru)}`) : [`location ${attrs(x, ['rsc', 'node', 'score'])}`])),
       ...(c.rsc_colocation ?? []).map((x: Xml) => `colocation ${attrs(x, ['rsc', 'with-rsc', 'with-rsc-role', 'score'])}`),
-      ...(c.rsc_order ?? []).map((x: Xml) => `order ${attrs(x, ['first', 'first-action', 'then', 'then-action', 'kind'])}`),
+      ...(c.rsc_order ?? []).map((x: Xml) => `order ${attrs(x, ['first', 'first-action', 'then', 'then-action'])} kind=${x.$.kind ?? 'Mandatory'}`),
     ].sort(),
   }
 }
