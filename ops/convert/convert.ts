@@ -26,7 +26,7 @@ import { convertPing } from './ping.ts'
 import { convertGroups, PREFERRED_SCORE } from './resources.ts'
 
 export type Target = 'pcs' | 'crm' | 'cib'
-export const resourceFile: Record<Target, string> = { cib: 'cib.xml', pcs: 'resources.pcs', crm: 'resources.crm' }
+const resourceFile: Record<Target, string> = { cib: 'cib.xml', pcs: 'resources.pcs', crm: 'resources.crm' }
 
 export interface ConvertOptions {
   confDir: string
