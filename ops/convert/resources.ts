@@ -111,7 +111,7 @@ export async function convertGroups(o: GroupsIn): Promise<GroupsOut> {
     for (const c of clones) {
       out.constraints.push(
         { kind: 'colocation', id: cibId(group.id, 'with', c.id), rsc: group.id, withRsc: c.id, withRole: 'Promoted', score: 'INFINITY' },
-        { kind: 'order', id: cibId(c.id, 'before', group.id), first: c.id, firstAction: 'promote', then: group.id, thenAction: 'start', kind2: 'Mandatory' },
+        { kind: 'order', id: cibId(c.id, 'before', group.id), first: c.id, firstAction: 'promote', then: group.id, thenAction: 'start', orderKind: 'Mandatory' },
       )
     }
   }
