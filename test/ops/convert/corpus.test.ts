@@ -1,4 +1,4 @@
-// A corpus of v1 configurations (test/ops/convert/fixtures): each line of what they hold either in the
+// A corpus of v1 configurations (test/ops/convert/fixtures: ha.cf, haresources, authkeys, fence.cf, mon.cf, DRBD): each line of what they hold either in the
 // converted cluster, checked in the CIB read back, or in not-converted with its file:line.
 import t from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -31,7 +31,9 @@ t.test('two groups on two nodes: v1 arguments, an init script, DRBD not first, I
   t.same(types(betaGroup), ['ocf:halo:IPaddr', 'ocf:halo:IPaddr', 'ocf:halo:appserver'], 'IPaddr2 (resource.d link) is halo\'s IPaddr; legacyscript is left out')
   t.same(pairsOf(betaGroup.primitive[0], 'instance_attributes'), { ip: '10.0.0.6', cidr_netmask: '24', nic: 'eth0:web', broadcast: '10.0.0.255' })
   t.same(pairsOf(betaGroup.primitive[1], 'instance_attributes'), { ip: '10.0.0.7' })
-  t.same(pairsOf(betaGroup.primitive[2], 'instance_attributes'), { init_script: '/etc/init.d/app', pid: '/run/app.pid' })
+  t.same(pairsOf(betaGroup.primitive[2], 'instance_attributes'), { init_script: '/etc/init.d/app', pid: '/run/app.pid', ports: '6460' })
+  t.match(betaGroup.primitive[2].operations[0].op.filter((x: Xml) => x.$.name === 'monitor').map((x: Xml) => x.$), [{ interval: '5s', timeout: '30s' }], "mon's check of port 6460 on the group's address: the appserver's monitor, at mon's interval")
+  t.same(pairsOf(betaGroup.primitive[2], 'meta_attributes'), {}, 'its alert was a mail, not ha-down.alert: Pacemaker may restart it in place')
 
   const clones = conf.resources[0].clone
   const drbd = clones.find((k: Xml) => k.primitive[0].$.type === 'drbd')
@@ -58,6 +60,7 @@ t.test('two groups on two nodes: v1 arguments, an init script, DRBD not first, I
   t.same(reasons(c, o.root).map((r) => r.split(': ')[0]), [
     'ha.d/ha.cf:5', 'ha.d/ha.cf:6', 'ha.d/ha.cf:7', 'ha.d/ha.cf:8', 'ha.d/ha.cf:12', 'ha.d/ha.cf:13', 'ha.d/ha.cf:14',
     'ha.d/authkeys:2', 'ha.d/haresources:4', 'ha.d/haresources:4', 'ha.d/haresources:7', 'ha.d/haresources:7',
+    'etc/mon/mon.cf:10', 'etc/mon/mon.cf:12', 'etc/mon/mon.cf:17',
   ], reasons(c, o.root).join('\n'))
   const said = reasons(c, o.root).join('\n')
   t.match(said, /ha\.cf:6: mcast eth1: .*the group 239\.0\.0\.1 is not used/)
@@ -69,6 +72,9 @@ t.test('two groups on two nodes: v1 arguments, an init script, DRBD not first, I
   t.match(said, /haresources:4: drbddisk::r1: not the group's first resource/)
   t.match(said, /haresources:4: legacyscript::x: .*is a Heartbeat v1 script, not one of halo's agents/)
   t.match(said, /haresources:7: nosuch::1: unknown resource/)
+  t.match(said, /mon\.cf:10: service appport: alert mail\.alert: Pacemaker runs alert agents/)
+  t.match(said, /mon\.cf:12: service web: monitor http\.monitor: no resource of group-IPaddr-10\.0\.0\.6 checks this/)
+  t.match(said, /mon\.cf:17: watch routers: its hosts \(10\.0\.0\.254\) are no virtual IP of the groups/)
 
   t.match(c.corosync, /token: 10000\n\s+token_retransmits_before_loss_const: 10\n\s+consensus: 12000\n/)
   t.match(c.corosync, /crypto_hash: md5/)
