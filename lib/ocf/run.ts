@@ -29,7 +29,8 @@ export function runAgent<P extends ParamSpecs, R>(spec: AgentSpec<P, R>): void {
 /** Heartbeat calls with positional arguments; Pacemaker with one action and OCF_* in the environment. */
 function isV1(spec: AgentSpec<ParamSpecs, unknown>, args: readonly string[], env: NodeJS.ProcessEnv): boolean {
   if (!spec.v1) return false
-  if (args.length >= 2) return true
+  // ocf-parameters is asked of the v1 form only, with no arguments too (`mysqld` alone in haresources)
+  if (args.length >= 2 || args[0] === 'ocf-parameters') return true
   return v1Actions.has(args[0]) && env.OCF_ROOT === undefined && !Object.keys(env).some((k) => k.startsWith('OCF_RESKEY_'))
 }
 
@@ -45,7 +46,9 @@ export async function dispatch(
     process.stdout.write(usage(spec))
     return action === undefined ? OCF.ERR_ARGS : OCF.SUCCESS
   }
-  // validate-all in the v1 form checks haresources' arguments as the agent maps them (halo check runs it)
+  // validate-all in the v1 form checks haresources' arguments as the agent maps them (halo check runs it);
+  // ocf-parameters prints that mapping, the named parameters (halo convert writes them into a CIB)
+  if (v1 && action === 'ocf-parameters') return printV1Parameters(spec, args.slice(0, -1))
   if (v1 && !v1Actions.has(action) && action !== 'validate-all') {
     process.stderr.write(`${spec.name}: unknown action "${action}"\n${usage(spec)}`)
     return OCF.ERR_UNIMPLEMENTED
@@ -101,6 +104,19 @@ async function attempt(
   } catch (err) {
     exitReason(env, log, errorMessage(err))
     return { code: codeOf(err), ctx }
+  }
+}
+
+/** The named parameters a haresources line gives, as JSON (empty ones left out: they mean unset). */
+function printV1Parameters(spec: AgentSpec<ParamSpecs, unknown>, args: readonly string[]): number {
+  try {
+    const raw = spec.v1!.parse(args)
+    parseParams(spec.parameters, raw)
+    process.stdout.write(`${JSON.stringify(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== '')))}\n`)
+    return OCF.SUCCESS
+  } catch (err) {
+    process.stderr.write(`ocf-exit-reason:${errorMessage(err)}\n`)
+    return codeOf(err)
   }
 }
 
