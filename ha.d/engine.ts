@@ -33,6 +33,7 @@ import { Watchdog } from './watchdog.ts'
 import { Message } from './wire/message.ts'
 import type { ClusterView } from './metrics/exposition.ts'
 import type { MetricsListen } from './metrics/listen.ts'
+import { Probes, type ProbeReaders } from './metrics/probes.ts'
 import { serveMetrics } from './metrics/server.ts'
 import { Tally } from './metrics/tally.ts'
 
@@ -68,6 +69,8 @@ export interface EngineOptions {
   openWire?: (media: readonly Medium[], opts: ExchangeOptions) => Promise<Exchange>
   /** where the metrics endpoint and the status page listen (HALO_METRICS); off without */
   metrics?: MetricsListen
+  /** what the metrics ask beyond the engine (halo-mon, DRBD): nodeReaders, or fakes in unit tests */
+  metricsProbes?: ProbeReaders
 }
 
 export class Engine {
@@ -174,7 +177,8 @@ export class Engine {
     if (cfg.autoFailback === 'legacy') opts.log.warn('auto_failback legacy: halo treats it as "on"; set auto_failback on or off in ha.cf')
     // first: an address that cannot be bound stops the start before anything is sent or written
     if (opts.metrics) {
-      this.metricsServer = await serveMetrics(opts.metrics, () => this.view())
+      const probes = opts.metricsProbes && new Probes(opts.metricsProbes)
+      this.metricsServer = await serveMetrics(opts.metrics, async () => ({ ...this.view(), ...(await probes?.get()) }))
       opts.log.info(`metrics and the status page on http://${opts.metrics.host.includes(':') ? `[${opts.metrics.host}]` : opts.metrics.host}:${opts.metrics.port}/${opts.metrics.token ? ' (bearer token required)' : ''}`)
     }
     const generation = (this.generation = nextGeneration(opts.stateDir))
@@ -495,7 +499,7 @@ export class Engine {
     return { version: VERSION, node: this.cfg.node, nodes, drops: { ...this.wire?.counters }, resources: this.negotiation.resourceState(), parameters: this.cfg.parameters, pid: process.pid, fencing: this.opts.fencing?.status() }
   }
 
-  /** What /metrics and the status page show: the status, the groups as held here, the counters. */
+  /** What /metrics and the status page show: the status, the groups as held here, the counters (halo-mon and DRBD are the probes'). */
   view(): ClusterView {
     const s = this.status()
     const held = s.resources

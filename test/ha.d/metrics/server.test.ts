@@ -28,7 +28,7 @@ function view(tally: Tally): ClusterView {
 
 async function serve(t: Test, token?: string) {
   const tally = new Tally()
-  const server = await serveMetrics({ host: '127.0.0.1', port: 0, token }, () => view(tally))
+  const server = await serveMetrics({ host: '127.0.0.1', port: 0, token }, async () => view(tally))
   t.teardown(() => {
     server.close()
     server.closeAllConnections()
