@@ -4,7 +4,8 @@
  *
  *   exchange (the wire: media, auth, sequence numbers) → dispatch by t=
  *   dispatch: status → membership;  starting/resource/ask_resources/hb_takeover/shutdone → negotiation;
- *             reqnodes → repnodes;  start_outdate/outdate_rc → DRBD's fence-peer (outdate.ts)
+ *             reqnodes → repnodes;  start_outdate/outdate_rc → DRBD's fence-peer (outdate.ts);
+ *             halo_files/halo_files_rc → halo check --peer (peer-files.ts)
  *   membership: up/dead → negotiation;  negotiation → resource manager (haresources groups)
  */
 import type { Server as HttpServer } from 'node:http'
@@ -34,6 +35,8 @@ import { Message } from './wire/message.ts'
 import type { ClusterView } from './metrics/exposition.ts'
 import type { MetricsListen } from './metrics/listen.ts'
 import { Probes, type ProbeReaders } from './metrics/probes.ts'
+import type { ClusterFilesSpec } from './cluster-files.ts'
+import { FileExchange } from './peer-files.ts'
 import { serveMetrics } from './metrics/server.ts'
 import { Tally } from './metrics/tally.ts'
 
@@ -71,6 +74,8 @@ export interface EngineOptions {
   metrics?: MetricsListen
   /** what the metrics ask beyond the engine (halo-mon, DRBD): nodeReaders, or fakes in unit tests */
   metricsProbes?: ProbeReaders
+  /** the files halo check --peer compares (ha.d/cluster-files.ts); without, the peer's requests are not answered */
+  clusterFiles?: ClusterFilesSpec
 }
 
 export class Engine {
@@ -81,6 +86,7 @@ export class Engine {
   private readonly pings: PingNodes
   private readonly hooks: Hooks
   private readonly outdater: Outdater
+  private readonly fileExchange?: FileExchange
   private readonly respawn: Respawn
   private readonly recorder: Recorder
   /** the peer is dead and no ping node answers: we gave everything up */
@@ -155,6 +161,7 @@ export class Engine {
     // ha.d/fencing.ts tells peerFenced
     this.outdater = new Outdater({ peer: this.peer, log, env: opts.scriptEnv, send: (m) => this.send(m), peerAlive: () => this.peerAlive(), peerFenced: () => this.peerFenced, fenceSettled: () => this.fencingPeer ?? Promise.resolve() })
     this.membership.on('dead', () => this.outdater.peerLost())
+    if (opts.clusterFiles) this.fileExchange = new FileExchange({ peer: this.peer, log, send: (m) => this.send(m), peerAlive: () => this.peerAlive(), files: opts.clusterFiles })
     this.membership.on('up', (p) => this.peerUp(p.name))
     this.membership.on('dead', (p) => this.peerDead(p))
     this.membership.on('partition', (p) => {
@@ -252,6 +259,9 @@ export class Engine {
       case 'start_outdate':
       case 'outdate_rc':
         return this.outdater.heard(h)
+      case 'halo_files':
+      case 'halo_files_rc':
+        return this.fileExchange?.heard(h)
       case 'num_ping_nodes':
         this.peerPings = msg.num('num_ping')
         return this.comparePings()
@@ -462,8 +472,10 @@ export class Engine {
         return this.reload()
       case 'outdate':
         return this.outdater.request(r)
+      case 'peer-files':
+        return this.fileExchange ? this.fileExchange.request(r) : { ok: false, error: 'this engine was started without its cluster files' }
     }
-    return { ok: false, error: `unknown request ${JSON.stringify((r as { op?: unknown }).op)}: halo-heartbeat does status, standby, takeover, reload, shutdown, outdate` }
+    return { ok: false, error: `unknown request ${JSON.stringify((r as { op?: unknown }).op)}: halo-heartbeat does status, standby, takeover, reload, shutdown, outdate, peer-files` }
   }
 
   /** halo-heartbeat -r: a new authkeys and rc.d take effect, the rest at restart; a bad file changes nothing. */

@@ -159,6 +159,7 @@ async function run(flags: Flags): Promise<number> {
     fencing,
     metrics,
     metricsProbes,
+    clusterFiles: { confDir: flags.confDir, monCf: '/etc/mon/mon.cf', drbdDir: '/etc/drbd.d' },
     reloadConfig: () => loadSettings(flags.confDir).config,
     history: new Journal(historyPath(), { warn: (w) => log.warn(w) }),
   })
