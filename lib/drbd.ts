@@ -60,9 +60,10 @@ export function parseDrbdStatus(text: string): DrbdResource[] {
   return out
 }
 
+/** `drbdadm status`: drbdadm and drbd.conf named by HA_DRBDADM and HA_DRBDCONF, as drbddisk finds them. */
 export async function drbdStatus(timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<DrbdStatus> {
   try {
-    const r = await run(['drbdadm', 'status'], { timeout: timeoutMs, env })
+    const r = await run([env.HA_DRBDADM || 'drbdadm', ...(env.HA_DRBDCONF ? ['-c', env.HA_DRBDCONF] : []), 'status'], { timeout: timeoutMs, env })
     if (r.timedOut) return { resources: [], error: `drbdadm status did not answer within ${timeoutMs} ms` }
     if (r.code !== 0) return { resources: [], error: `drbdadm status: ${r.stderr.trim().split('\n').at(-1) || `exit ${r.code}`}` }
     return { resources: parseDrbdStatus(r.stdout) }

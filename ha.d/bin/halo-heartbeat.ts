@@ -7,7 +7,8 @@
  *   HALO_STOP_TRIES=N (10), HALO_STOP_RETRY=TIME (1s)  how a failing stop is retried first
  *   HALO_VARLIB=DIR (/var/lib/halo)  where the event history is kept (history.jsonl)
  *   HALO_METRICS=ADDRESS:PORT, HALO_METRICS_TOKEN_FILE=PATH  the metrics endpoint and status page (off without)
- *   HALO_METRICS_MON=ADDRESS:PORT  where the metrics ask halo-mon for its services (default 127.0.0.1:2583)
+ *   HALO_METRICS_MON=ADDRESS:PORT  where the metrics ask halo-mon for its services (default 127.0.0.1:2583);
+ *   DRBD's states are read as drbddisk reads them (HA_DRBDADM, HA_DRBDCONF, HA_PROC_DRBD)
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -126,7 +127,7 @@ async function run(flags: Flags): Promise<number> {
   // the exit last resort: gone at once, without a shutdone, so the peer takes over after deadtime as after a crash
   const onStopFailure = stopFailure(process.env, () => void log.close().finally(() => process.exit(1)))
   const metrics = metricsListen(process.env)
-  const metricsProbes = metrics && nodeReaders(metricsMon(process.env))
+  const monAt = metrics && metricsMon(process.env)
   const { config, hacf, fencing: fencingConfig, logSinks, warnings } = loadSettings(flags.confDir)
   const log = new Logger({ ...logSinks, debug: flags.debug || logSinks.debug })
   for (const w of warnings) log.warn(w)
@@ -158,7 +159,7 @@ async function run(flags: Flags): Promise<number> {
     stopFailure: onStopFailure,
     fencing,
     metrics,
-    metricsProbes,
+    metricsProbes: monAt && nodeReaders(monAt, env),
     clusterFiles: { confDir: flags.confDir, monCf: '/etc/mon/mon.cf', drbdDir: '/etc/drbd.d' },
     reloadConfig: () => loadSettings(flags.confDir).config,
     history: new Journal(historyPath(), { warn: (w) => log.warn(w) }),

@@ -4,7 +4,9 @@
  * per MAX_AGE_MS, every read bounded, concurrent scrapes sharing one read: a scraper polling hard costs one
  * moncmd exchange and one drbdadm per period, and a hung halo-mon or drbdadm delays a scrape by its bound
  * only. Absent (undefined) when nothing answers: no halo-mon running, no DRBD (no drbdadm, no module).
+ * Without DRBD's module (no /proc/drbd, or HA_PROC_DRBD as drbddisk reads it) drbdadm is not even run.
  */
+import { existsSync } from 'node:fs'
 import { type DrbdResource, drbdStatus } from '../../lib/drbd.ts'
 import { type MonService, monStatus } from '../../lib/moncmd.ts'
 
@@ -23,7 +25,7 @@ export const MAX_AGE_MS = 5000
 /** each question's bound: a scrape waits this long at most for each */
 export const PROBE_TIMEOUT_MS = 1000
 
-/** The readers of a node: halo-mon at host:port, drbdadm on PATH. */
+/** The readers of a node: halo-mon at host:port, drbdadm as drbddisk finds it (HA_DRBDADM, HA_DRBDCONF). */
 export function nodeReaders(mon: { host: string; port: number }, env: NodeJS.ProcessEnv = process.env): ProbeReaders {
   return {
     mon: async () => {
@@ -31,6 +33,7 @@ export function nodeReaders(mon: { host: string; port: number }, env: NodeJS.Pro
       return s.running && !s.error ? s.services : undefined
     },
     drbd: async () => {
+      if (!existsSync(env.HA_PROC_DRBD || '/proc/drbd')) return undefined
       const s = await drbdStatus(PROBE_TIMEOUT_MS, env)
       return s.error || s.resources.length === 0 ? undefined : s.resources
     },

@@ -1,11 +1,11 @@
 // halo-mon's services and DRBD's states in the metrics of a virtual node: absent while neither runs; with
 // halo-mon running in the node (a service that answers, one that does not) and the DRBD double on the
-// engine's PATH, they follow what moncmd and drbdadm say: both connected, a resync's progress, the link
+// engine's HA_DRBDADM, they follow what moncmd and drbdadm say: both connected, a resync's progress, the link
 // cut, halo-mon stopped.
 import t from 'tap'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { runOk } from '../../../lib/exec.ts'
 import { until } from '../../../lib/wait.ts'
 import { bin, cluster } from '../../harness/cluster.ts'
@@ -18,8 +18,8 @@ const METRICS = `http://127.0.0.1:${METRICS_PORT}/metrics`
 
 t.test("halo-mon's services and DRBD's states", async (t) => {
   const pair = await drbdPair(t, { names: ['nodea', 'nodeb'] })
-  const path = `${dirname(pair.beta.drbdadm)}:${process.env.PATH}`
-  const [a, b] = await cluster(t, { engineEnv: (node): Record<string, string> => (node === 'nodeb' ? { HALO_METRICS: `127.0.0.1:${METRICS_PORT}`, PATH: path } : {}) })
+  // nodeb's engine finds the double as drbddisk would: HA_DRBDADM, HA_DRBDCONF, HA_PROC_DRBD
+  const [a, b] = await cluster(t, { engineEnv: (node): Record<string, string> => (node === 'nodeb' ? { HALO_METRICS: `127.0.0.1:${METRICS_PORT}`, ...pair.beta.v1env } : {}) })
   await Promise.all([a.boot(), b.boot()])
   await atHome(a, b)
   // a scrape that shows what `ready` wants (the readings are cached for up to 5 s)

@@ -1,7 +1,12 @@
 // The metrics' readings of halo-mon and DRBD: one reading per MAX_AGE_MS however hard the scrapes come,
-// scrapes that arrive together share one, and a reader that fails leaves the next scrape free to ask again.
+// scrapes that arrive together share one, and a reader that fails leaves the next scrape free to ask again;
+// a node's readers find drbdadm as drbddisk does and do not run it without DRBD's module.
 import t from 'tap'
-import { MAX_AGE_MS, Probes, type ProbeReaders } from '../../../ha.d/metrics/probes.ts'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { MAX_AGE_MS, Probes, nodeReaders, type ProbeReaders } from '../../../ha.d/metrics/probes.ts'
+import { freePort } from '../../fixtures/mon/daemon.ts'
 import type { MonService } from '../../../lib/moncmd.ts'
 
 const service: MonService = { group: 'service', service: 'mysql', opstatus: 'ok', summary: '' }
@@ -61,4 +66,22 @@ t.test('a reader that throws: the scrape fails, the next one asks again', async 
   fail = false
   t.same(await probes.get(), { mon: [service], drbd: undefined })
   t.equal(asked, 2)
+})
+
+t.test("a node's readers: DRBD as drbddisk finds it, and not run at all without its module; no halo-mon: absent", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'halo-probes-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const drbdadm = join(dir, 'drbdadm')
+  const ran = join(dir, 'ran')
+  writeFileSync(drbdadm, `#!/bin/sh\necho "$@" >> ${ran}\nprintf 'r0 role:Secondary\\n  disk:UpToDate\\n  nodea role:Primary\\n    peer-disk:UpToDate\\n\\n'\n`, { mode: 0o755 })
+  const proc = join(dir, 'proc-drbd')
+  const port = await freePort()
+  const none = nodeReaders({ host: '127.0.0.1', port }, { ...process.env, HA_DRBDADM: drbdadm, HA_PROC_DRBD: join(dir, 'no-proc-drbd') })
+  t.equal(await none.drbd(), undefined, 'no module: no DRBD')
+  t.notOk(existsSync(ran), 'and drbdadm was not run')
+  t.equal(await none.mon(), undefined, 'nothing on the port: no halo-mon')
+  writeFileSync(proc, 'version: 9.2.0\n')
+  const some = nodeReaders({ host: '127.0.0.1', port }, { ...process.env, HA_DRBDADM: drbdadm, HA_DRBDCONF: join(dir, 'drbd.conf'), HA_PROC_DRBD: proc })
+  t.same(await some.drbd(), [{ name: 'r0', role: 'Secondary', disk: 'UpToDate', peers: [{ name: 'nodea', connection: 'Connected', role: 'Primary', disk: 'UpToDate' }] }])
+  t.equal(readFileSync(ran, 'utf8'), `-c ${join(dir, 'drbd.conf')} status\n`, 'drbdadm -c HA_DRBDCONF status')
 })
