@@ -10,8 +10,7 @@ import { Exchange } from '../../ha.d/exchange.ts'
 import { TEXT_CAP, type SharedFile } from '../../ha.d/cluster-files.ts'
 import { FileExchange } from '../../ha.d/peer-files.ts'
 import { LogRecorder } from '../fixtures/log-recorder.ts'
-import { FakeMedia, KEY, fromB } from './fake-media.ts'
-import { keySet } from './wire/captures.ts'
+import { FakeMedia, fromB, nodeaOptions } from './fake-media.ts'
 
 const SALT = 'ab'.repeat(16)
 
@@ -27,17 +26,7 @@ function node(t: Test, alive = true) {
   const media = new FakeMedia()
   const log = new LogRecorder('heartbeat', true)
   const files = new FileExchange({ peer: 'nodeb', log, send: (m) => void x.send(m), peerAlive: () => alive, files: { confDir: join(dir, 'ha.d'), monCf: join(dir, 'mon.cf'), drbdDir: join(dir, 'drbd.d') } })
-  const x = new Exchange(media, {
-    self: 'nodea',
-    peer: 'nodeb',
-    sender: { node: 'nodea', uuid: Buffer.alloc(16, 0xa), generation: 3, ttl: 3 },
-    log,
-    auth: () => keySet(KEY),
-    knownGeneration: () => 0,
-    deliver: (h) => (h.type.startsWith('halo_files') ? files.heard(h) : undefined),
-    alive: () => true,
-    keepalive: 1000,
-  })
+  const x = new Exchange(media, nodeaOptions(log, { deliver: (h) => (h.type.startsWith('halo_files') ? files.heard(h) : undefined) }))
   t.teardown(() => x.close())
   return { media, files, log, dir }
 }
