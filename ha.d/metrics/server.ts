@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type Server, type ServerResponse } from 'node:http'
-import { HaloError } from '../../lib/errors.ts'
+import { HaloError, errorMessage } from '../../lib/errors.ts'
 import { type ClusterView, exposition } from './exposition.ts'
 import type { MetricsListen } from './listen.ts'
 import { CSP, CSS, HTML, SCRIPT } from './page.ts'
@@ -39,7 +39,13 @@ export function serveMetrics(listen: MetricsListen, view: () => Promise<ClusterV
       res.setHeader('WWW-Authenticate', 'Bearer realm="halo"')
       return send(res, 401, 'text/plain', 'a bearer token is required\n', head)
     }
-    const v = await view()
+    let v: ClusterView
+    try {
+      v = await view()
+    } catch (e) {
+      // a reading that failed costs this scrape, never the engine (a rejection here would end the process)
+      return send(res, 500, 'text/plain', `halo could not read the pair's state: ${errorMessage(e)}\n`, head)
+    }
     if (path === '/metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', exposition(v), head)
     return send(res, 200, 'application/json', JSON.stringify(v), head)
   })
