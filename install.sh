@@ -10,10 +10,10 @@ cd "$(dirname "$0")"
 
 # What `halo demo` needs beyond the package's Depends: its two nodes run MariaDB (by the mysql agent).
 DEMO_PACKAGES=(mariadb-server mariadb-client)
-# Units a cluster node must not start at boot (halo check warns of them too: ops/check/boot.ts CLUSTER_OWNED): the cluster starts them (MariaDB, also by its socket, and mon),
+# Units a cluster node must not start at boot: the cluster starts them (MariaDB, also by its socket, and mon),
 # or they are another cluster stack on the same node (heartbeat, pacemaker, corosync, and cluster-glue's logd).
-CLUSTER_OWNED=(heartbeat.service pacemaker.service corosync.service mariadb.service mariadb.socket mysql.service
-  mon.service logd.service)
+# One list with halo check's (ops/check/boot.ts), read once Node.js is known to be there.
+CLUSTER_OWNED_LIST=ops/check/cluster-owned.json
 OLD_MANIFEST=/var/lib/halo/install.manifest
 
 say() { printf 'halo install: %s\n' "$*"; }
@@ -90,6 +90,9 @@ fi
 # Debian 12's own nodejs is 18; halo is built for Node.js 20 (NodeSource or the official tarball).
 node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null ||
   die "halo needs Node.js 20 or later on PATH (found: $(node --version 2>/dev/null || echo none))"
+
+read -ra CLUSTER_OWNED <<<"$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).join(" "))' "$CLUSTER_OWNED_LIST")"
+[ ${#CLUSTER_OWNED[@]} -gt 0 ] || die "$CLUSTER_OWNED_LIST: no unit read"
 
 . pkg/no-starts.sh
 

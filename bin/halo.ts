@@ -2,16 +2,15 @@
  * halo: the suite's own command. Its sub-commands share one parser (yargs: help and completion for each);
  * Heartbeat's and mon's commands keep their own grammar in their own programs.
  * demo-appserver and demo-client are the demo's own application server and client, run inside its nodes:
- * not the admin's commands, so not in the help.
+ * not the admin's commands, so not in the help. The demo and its programs are imported when asked for:
+ * `halo status`, which monitoring runs every few seconds, does not evaluate them (esbuild keeps them in
+ * the CommonJS bundle, but as functions not run until the import).
  */
 import { realpathSync } from 'node:fs'
 import { dirname } from 'node:path'
 import yargs from 'yargs'
 import { UsageError } from '../lib/errors.ts'
 import { type Command, runCli } from '../lib/cli.ts'
-import { appserver } from '../demo/appserver.ts'
-import { clientCommand } from '../demo/client.ts'
-import { demo } from '../demo/run.ts'
 import { checkCommand } from '../ops/check/command.ts'
 import { convertCommand } from '../ops/convert/command.ts'
 import { historyCommand } from '../ops/history.ts'
@@ -26,14 +25,14 @@ const demoCommand: Command = (cli, exit) =>
     'demo',
     'run the example cluster of examples/mysql-appserver-cluster on two virtual nodes of this machine (network, mount, UTS and PID namespaces; a loop device for the DRBD disk): a power cut of the primary, a service failure handled by halo-mon, failback (root)',
     (y) => y.option('keep', { type: 'boolean', default: false, describe: 'leave the cluster running at the end and say how to enter each node' }),
-    async (a) => exit(await demo(bin(), a.keep)),
+    async (a) => exit(await (await import('../demo/run.ts')).demo(bin(), a.keep)),
   )
 
 const commands: Command[] = [demoCommand, statusCommand, checkCommand, historyCommand, restartCommand, cleanupCommand, convertCommand]
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'demo-appserver') return appserver(argv.slice(1))
-  if (argv[0] === 'demo-client') return clientCommand(argv.slice(1))
+  if (argv[0] === 'demo-appserver') return (await import('../demo/appserver.ts')).appserver(argv.slice(1))
+  if (argv[0] === 'demo-client') return (await import('../demo/client.ts')).clientCommand(argv.slice(1))
   let code = 0
   const exit = (c: number) => (code = c)
   const cli = commands

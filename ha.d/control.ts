@@ -7,6 +7,7 @@ import { closeSync, constants, fstatSync, openSync, rmSync, writeSync } from 'no
 import { createConnection, createServer, type Server } from 'node:net'
 import { HaloError, errorMessage } from '../lib/errors.ts'
 import type { FencingStatus } from './fencing.ts'
+import type { PeerFiles } from './peer-files.ts'
 
 export type ResourceSet = 'all' | 'foreign' | 'local'
 
@@ -19,6 +20,8 @@ export type Request =
   | { op: 'shutdown' }
   /** drbd-peer-outdater: have the peer outdate a DRBD resource (ha.d/outdate.ts) */
   | { op: 'outdate'; resource: string; timeoutMs: number; peer?: string }
+  /** halo check --peer: the peer's cluster files, asked over the heartbeat link (ha.d/peer-files.ts) */
+  | { op: 'peer-files'; timeoutMs: number }
   | RecoveryRequest
 
 /**
@@ -49,8 +52,8 @@ export interface FailureCount {
   failures: string[]
 }
 
-/** `code`: the fence-peer handler's exit code, for outdate */
-export type Answer = { ok: true; message?: string; status?: EngineStatus; code?: number } | { ok: false; error: string }
+/** `code`: the fence-peer handler's exit code, for outdate; `peerFiles`: for peer-files */
+export type Answer = { ok: true; message?: string; status?: EngineStatus; code?: number; peerFiles?: PeerFiles } | { ok: false; error: string }
 
 /** What cl_status shows. */
 export interface EngineStatus {

@@ -4,7 +4,8 @@
  *
  *   exchange (the wire: media, auth, sequence numbers) → dispatch by t=
  *   dispatch: status → membership;  starting/resource/ask_resources/hb_takeover/shutdone → negotiation;
- *             reqnodes → repnodes;  start_outdate/outdate_rc → DRBD's fence-peer (outdate.ts)
+ *             reqnodes → repnodes;  start_outdate/outdate_rc → DRBD's fence-peer (outdate.ts);
+ *             halo_files/halo_files_rc → halo check --peer (peer-files.ts)
  *   membership: up/dead → negotiation;  negotiation → resource manager (haresources groups)
  */
 import type { Server as HttpServer } from 'node:http'
@@ -34,6 +35,9 @@ import { Watchdog } from './watchdog.ts'
 import { Message } from './wire/message.ts'
 import type { ClusterView } from './metrics/exposition.ts'
 import type { MetricsListen } from './metrics/listen.ts'
+import { Probes, type ProbeReaders } from './metrics/probes.ts'
+import type { ClusterFilesSpec } from './cluster-files.ts'
+import { FileExchange } from './peer-files.ts'
 import { serveMetrics } from './metrics/server.ts'
 import { Tally } from './metrics/tally.ts'
 
@@ -69,6 +73,10 @@ export interface EngineOptions {
   openWire?: (media: readonly Medium[], opts: ExchangeOptions) => Promise<Exchange>
   /** where the metrics endpoint and the status page listen (HALO_METRICS); off without */
   metrics?: MetricsListen
+  /** what the metrics ask beyond the engine (halo-mon, DRBD): nodeReaders, or fakes in unit tests */
+  metricsProbes?: ProbeReaders
+  /** the files halo check --peer compares (ha.d/cluster-files.ts); without, the peer's requests are not answered */
+  clusterFiles?: ClusterFilesSpec
 }
 
 export class Engine {
@@ -79,6 +87,7 @@ export class Engine {
   private readonly pings: PingNodes
   private readonly hooks: Hooks
   private readonly outdater: Outdater
+  private readonly fileExchange?: FileExchange
   private readonly respawn: Respawn
   private readonly recorder: Recorder
   private readonly recovery: Recovery
@@ -166,6 +175,7 @@ export class Engine {
     // ha.d/fencing.ts tells peerFenced
     this.outdater = new Outdater({ peer: this.peer, log, env: opts.scriptEnv, send: (m) => this.send(m), peerAlive: () => this.peerAlive(), peerFenced: () => this.peerFenced, fenceSettled: () => this.fencingPeer ?? Promise.resolve() })
     this.membership.on('dead', () => this.outdater.peerLost())
+    if (opts.clusterFiles) this.fileExchange = new FileExchange({ peer: this.peer, log, send: (m) => this.send(m), peerAlive: () => this.peerAlive(), files: opts.clusterFiles })
     this.membership.on('up', (p) => this.peerUp(p.name))
     this.membership.on('dead', (p) => this.peerDead(p))
     this.membership.on('partition', (p) => {
@@ -188,7 +198,8 @@ export class Engine {
     if (cfg.autoFailback === 'legacy') opts.log.warn('auto_failback legacy: halo treats it as "on"; set auto_failback on or off in ha.cf')
     // first: an address that cannot be bound stops the start before anything is sent or written
     if (opts.metrics) {
-      this.metricsServer = await serveMetrics(opts.metrics, () => this.view())
+      const probes = opts.metricsProbes && new Probes(opts.metricsProbes)
+      this.metricsServer = await serveMetrics(opts.metrics, async () => ({ ...this.view(), ...(await probes?.get()) }))
       opts.log.info(`metrics and the status page on http://${opts.metrics.host.includes(':') ? `[${opts.metrics.host}]` : opts.metrics.host}:${opts.metrics.port}/${opts.metrics.token ? ' (bearer token required)' : ''}`)
     }
     const generation = (this.generation = nextGeneration(opts.stateDir))
@@ -262,6 +273,9 @@ export class Engine {
       case 'start_outdate':
       case 'outdate_rc':
         return this.outdater.heard(h)
+      case 'halo_files':
+      case 'halo_files_rc':
+        return this.fileExchange?.heard(h)
       case 'num_ping_nodes':
         this.peerPings = msg.num('num_ping')
         return this.comparePings()
@@ -479,8 +493,10 @@ export class Engine {
         return this.recovery.restart(r.resource)
       case 'cleanup':
         return this.recovery.cleanup(r.resource ?? undefined)
+      case 'peer-files':
+        return this.fileExchange ? this.fileExchange.request(r) : { ok: false, error: 'this engine was started without its cluster files' }
     }
-    return { ok: false, error: `unknown request ${JSON.stringify((r as { op?: unknown }).op)}: halo-heartbeat does status, standby, takeover, reload, shutdown, outdate, recover, restart, cleanup` }
+    return { ok: false, error: `unknown request ${JSON.stringify((r as { op?: unknown }).op)}: halo-heartbeat does status, standby, takeover, reload, shutdown, outdate, recover, restart, cleanup, peer-files` }
   }
 
   /** halo-heartbeat -r: a new authkeys and rc.d take effect, the rest at restart; a bad file changes nothing. */
@@ -517,7 +533,7 @@ export class Engine {
     return { version: VERSION, node: this.cfg.node, nodes, drops: { ...this.wire?.counters }, resources: this.negotiation.resourceState(), parameters: this.cfg.parameters, pid: process.pid, fencing: this.opts.fencing?.status(), failures: this.recovery.status() }
   }
 
-  /** What /metrics and the status page show: the status, the groups as held here, the counters. */
+  /** What /metrics and the status page show: the status, the groups as held here, the counters (halo-mon and DRBD are the probes'). */
   view(): ClusterView {
     const s = this.status()
     const held = s.resources

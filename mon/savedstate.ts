@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeFileAtomic } from '../lib/atomic.ts'
 import type { Daemon } from './daemon.ts'
-import { escape, unescape } from './escape.ts'
+import { escape, unescape } from '../lib/mon-escape.ts'
 import type { PeriodState, ServiceState } from './state.ts'
 
 type Kind = 'number' | 'time' | 'text'

@@ -1,7 +1,7 @@
 // What ./install.sh put in place (CI runs it before the tests): the halo package, its commands on PATH,
 // the OCF provider and man pages, systemd units that systemd itself accepts, and nothing of another
 // cluster stack or of the services the cluster starts enabled at boot.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import t from 'tap'
 import { run } from '../lib/exec.ts'
 
@@ -36,4 +36,17 @@ t.test('nothing of another cluster stack, nor what the cluster starts, is enable
     const r = await run(['systemctl', 'is-enabled', unit])
     t.not(r.stdout.trim(), 'enabled', `${unit} is ${r.stdout.trim() || 'not installed'}`)
   }
+})
+
+t.test("install.sh reads halo check's list of the units a cluster node must not start at boot", async (t) => {
+  // install.sh's own lines (the list read, and enabled_at_boot over it), run alone from the repository root
+  const repo = new URL('..', import.meta.url).pathname
+  const script = `die() { echo "die: $*"; exit 1; }
+source <(sed -n '/^CLUSTER_OWNED_LIST=/p; /^read -ra CLUSTER_OWNED/,/no unit read/p' install.sh)
+printf '%s\\n' "\${CLUSTER_OWNED[@]}"`
+  const r = await run(['bash', '-c', script], { cwd: repo })
+  t.equal(r.code, 0, r.stderr)
+  const list = JSON.parse(readFileSync(new URL('../ops/check/cluster-owned.json', import.meta.url), 'utf8')) as string[]
+  t.same(r.stdout.trim().split('\n'), list, 'the same units, in order')
+  t.ok(list.includes('heartbeat.service') && list.includes('mariadb.socket'))
 })

@@ -7,6 +7,8 @@
  *   HALO_STOP_TRIES=N (10), HALO_STOP_RETRY=TIME (1s)  how a failing stop is retried first
  *   HALO_VARLIB=DIR (/var/lib/halo)  where the event history is kept (history.jsonl)
  *   HALO_METRICS=ADDRESS:PORT, HALO_METRICS_TOKEN_FILE=PATH  the metrics endpoint and status page (off without)
+ *   HALO_METRICS_MON=ADDRESS:PORT  where the metrics ask halo-mon for its services (default 127.0.0.1:2583);
+ *   DRBD's states are read as drbddisk reads them (HA_DRBDADM, HA_DRBDCONF, HA_PROC_DRBD)
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -22,7 +24,8 @@ import { Fencing } from '../fencing.ts'
 import { Journal, historyPath } from '../history.ts'
 import { checkHost } from '../host-checks.ts'
 import type { LastResort } from '../resources.ts'
-import { metricsListen } from '../metrics/listen.ts'
+import { metricsListen, metricsMon } from '../metrics/listen.ts'
+import { nodeReaders } from '../metrics/probes.ts'
 import { loadSettings, scriptEnvironment } from '../settings.ts'
 
 const usage = 'usage: halo-heartbeat [-f] [-d] [-c CONFDIR] | -k | -s | -r | -V'
@@ -124,6 +127,7 @@ async function run(flags: Flags): Promise<number> {
   // the exit last resort: gone at once, without a shutdone, so the peer takes over after deadtime as after a crash
   const onStopFailure = stopFailure(process.env, () => void log.close().finally(() => process.exit(1)))
   const metrics = metricsListen(process.env)
+  const monAt = metrics && metricsMon(process.env)
   const { config, hacf, fencing: fencingConfig, logSinks, warnings } = loadSettings(flags.confDir)
   const log = new Logger({ ...logSinks, debug: flags.debug || logSinks.debug })
   for (const w of warnings) log.warn(w)
@@ -155,6 +159,8 @@ async function run(flags: Flags): Promise<number> {
     stopFailure: onStopFailure,
     fencing,
     metrics,
+    metricsProbes: monAt && nodeReaders(monAt, env),
+    clusterFiles: { confDir: flags.confDir, monCf: '/etc/mon/mon.cf', drbdDir: '/etc/drbd.d' },
     reloadConfig: () => loadSettings(flags.confDir).config,
     history: new Journal(historyPath(), { warn: (w) => log.warn(w) }),
   })

@@ -3,6 +3,8 @@
  * names where the meaning is the same, so its dashboards work; halo_… for what Pacemaker has no word for.
  * Every metric is documented in README ("Metrics and the status page").
  */
+import type { DrbdResource } from '../../lib/drbd.ts'
+import type { MonService } from '../../lib/moncmd.ts'
 import { FAILOVER_BUCKETS, type FailoverRecord } from './tally.ts'
 
 /**
@@ -22,6 +24,10 @@ export interface ClusterView {
   counters: { deaths: number; falseDeaths: number; fences: { ok: number; failed: number }; failovers: number; failoverSeconds: number; buckets: number[] }
   /** newest first */
   failovers: FailoverRecord[]
+  /** halo-mon's services (its `list opstatus`); absent when no halo-mon answers */
+  mon?: MonService[]
+  /** DRBD's resources (`drbdadm status`); absent without DRBD */
+  drbd?: DrbdResource[]
 }
 
 const RESOURCE_STATES = ['local', 'foreign', 'all', 'none', 'transition']
@@ -33,7 +39,7 @@ const labels = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v])
 
 export function exposition(v: ClusterView): string {
   const out: string[] = []
-  const metric = (name: string, type: string, help: string, samples: [Record<string, string>, number][]) => {
+  const metric: Emit = (name, type, help, samples) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
     for (const [l, value] of samples) out.push(`${name}${Object.keys(l).length ? labels(l) : ''} ${value}`)
   }
@@ -60,5 +66,36 @@ export function exposition(v: ClusterView): string {
   out.push('# HELP halo_failover_duration_seconds From the peer\'s last heartbeat (or its shutdown or standby) to everything running here, the takeover\'s timeline.', '# TYPE halo_failover_duration_seconds histogram')
   FAILOVER_BUCKETS.forEach((le, i) => out.push(`halo_failover_duration_seconds_bucket{le="${le}"} ${c.buckets[i]}`))
   out.push(`halo_failover_duration_seconds_bucket{le="+Inf"} ${c.failovers}`, `halo_failover_duration_seconds_sum ${c.failoverSeconds}`, `halo_failover_duration_seconds_count ${c.failovers}`)
+  if (v.mon) monMetrics(v.mon, metric)
+  if (v.drbd) drbdMetrics(v.drbd, metric)
   return `${out.join('\n')}\n`
+}
+
+type Emit = (name: string, type: string, help: string, samples: [Record<string, string>, number][]) => void
+
+function monMetrics(services: readonly MonService[], metric: Emit): void {
+  const id = (s: MonService) => ({ group: s.group, service: s.service })
+  metric('halo_mon_service', 'gauge', "Each service of halo-mon's mon.cf, with its opstatus (ok, fail, untested, timeout…): 1 per service.",
+    services.map((s) => [{ ...id(s), opstatus: s.opstatus }, 1]))
+  metric('halo_mon_service_ok', 'gauge', 'Each service of halo-mon: 1 when its last check succeeded, 0 otherwise (failed, not yet tested, timed out).',
+    services.map((s) => [id(s), s.opstatus === 'ok' ? 1 : 0]))
+  metric('halo_mon_service_last_check_timestamp_seconds', 'gauge', "When halo-mon last checked each service (Unix time); absent before its first check.",
+    services.filter((s) => s.lastCheck).map((s) => [id(s), Date.parse(s.lastCheck!) / 1000]))
+}
+
+// DRBD's state words as ha_cluster_exporter gives them: lower case
+const word = (w: string) => w.toLowerCase()
+
+function drbdMetrics(resources: readonly DrbdResource[], metric: Emit): void {
+  // `drbdadm status` shows one volume per resource unless it has more; halo's resources have volume 0
+  const volume = '0'
+  const peers = resources.flatMap((r) => r.peers.map((p) => ({ r, p, id: { resource: r.name, peer: p.name, volume } })))
+  metric('ha_cluster_drbd_resources', 'gauge', 'Each DRBD resource on this node, with its role and disk state: 1 per resource and volume.',
+    resources.map((r) => [{ resource: r.name, role: word(r.role), volume, disk_state: word(r.disk) }, 1]))
+  metric('ha_cluster_drbd_connections', 'gauge', "Each DRBD resource's connection to a peer, with the peer's role and disk state (unknown and dunknown while apart): 1 per connection.",
+    peers.map(({ p, id }) => [{ ...id, peer_role: word(p.role), peer_disk_state: word(p.disk) }, 1]))
+  metric('halo_drbd_connection_state', 'gauge', "Each DRBD connection's state (connected, connecting, standalone…): 1 per connection.",
+    peers.map(({ p, id }) => [{ ...id, state: word(p.connection) }, 1]))
+  metric('ha_cluster_drbd_connections_sync', 'gauge', 'How much of the data the connected peer has in sync, per cent: a resync\'s progress, 100 when none runs and both disks are UpToDate.',
+    peers.filter(({ p }) => p.connection === 'Connected').map(({ r, p, id }) => [id, p.done ?? (r.disk === 'UpToDate' && p.disk === 'UpToDate' ? 100 : 0)]))
 }

@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type Server, type ServerResponse } from 'node:http'
-import { HaloError } from '../../lib/errors.ts'
+import { HaloError, errorMessage } from '../../lib/errors.ts'
 import { type ClusterView, exposition } from './exposition.ts'
 import type { MetricsListen } from './listen.ts'
 import { CSP, CSS, HTML, SCRIPT } from './page.ts'
@@ -19,13 +19,13 @@ const STATIC: Record<string, [string, string]> = {
 }
 
 /** Starts serving; rejects with a HaloError naming HALO_METRICS when the address cannot be bound. */
-export function serveMetrics(listen: MetricsListen, view: () => ClusterView): Promise<Server> {
+export function serveMetrics(listen: MetricsListen, view: () => Promise<ClusterView>): Promise<Server> {
   const want = listen.token === undefined ? undefined : digest(`Bearer ${listen.token}`)
   const send = (res: ServerResponse, code: number, type: string, body: string, head: boolean) => {
     res.writeHead(code, { 'Content-Type': type, 'Cache-Control': 'no-store', 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' })
     res.end(head ? undefined : body)
   }
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     const head = req.method === 'HEAD'
     if (req.method !== 'GET' && !head) {
       res.setHeader('Allow', 'GET, HEAD')
@@ -39,7 +39,13 @@ export function serveMetrics(listen: MetricsListen, view: () => ClusterView): Pr
       res.setHeader('WWW-Authenticate', 'Bearer realm="halo"')
       return send(res, 401, 'text/plain', 'a bearer token is required\n', head)
     }
-    const v = view()
+    let v: ClusterView
+    try {
+      v = await view()
+    } catch (e) {
+      // a reading that failed costs this scrape, never the engine (a rejection here would end the process)
+      return send(res, 500, 'text/plain', `halo could not read the pair's state: ${errorMessage(e)}\n`, head)
+    }
     if (path === '/metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', exposition(v), head)
     return send(res, 200, 'application/json', JSON.stringify(v), head)
   })

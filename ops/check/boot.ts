@@ -7,9 +7,12 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Findings } from './findings.ts'
-
-/** Units a cluster node must not start at boot (install.sh disables those its packages enabled). */
-const CLUSTER_OWNED = ['heartbeat.service', 'pacemaker.service', 'corosync.service', 'mariadb.service', 'mariadb.socket', 'mysql.service', 'mon.service', 'logd.service']
+/**
+ * Units a cluster node must not start at boot: the cluster starts them (MariaDB, also by its socket, and
+ * mon), or they are another cluster stack (heartbeat, pacemaker, corosync, cluster-glue's logd). One list,
+ * also read by install.sh, which disables those its packages enabled.
+ */
+import CLUSTER_OWNED from './cluster-owned.json' with { type: 'json' }
 const OTHER_STACKS: Record<string, string> = {
   'heartbeat.service': 'halo-heartbeat.service',
   'mon.service': 'halo-mon.service',

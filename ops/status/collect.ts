@@ -16,8 +16,9 @@ import { type HaCf, readHaCf } from '../../ha.d/config/hacf.ts'
 import { type HistoryEvent, historyPath, lastFailover, readHistory } from '../../ha.d/history.ts'
 import { type ResourceGroup, readHaresources } from '../../ha.d/config/haresources.ts'
 import { scriptEnvironment } from '../../ha.d/settings.ts'
-import { type DrbdStatus, drbdProblems, drbdStatus } from './drbd.ts'
-import { type MonStatus, monStatus } from './mon.ts'
+import { type DrbdStatus, drbdStatus } from '../../lib/drbd.ts'
+import { drbdProblems } from './drbd.ts'
+import { type MonStatus, monStatus } from '../../lib/moncmd.ts'
 
 export interface StatusOptions {
   confDir: string

@@ -38,7 +38,7 @@ export function renderText(r: StatusReport): string {
     out.push('', 'DRBD:')
     if (r.drbd.error) out.push(`  ${r.drbd.error}`)
     for (const d of r.drbd.resources) {
-      const peers = d.peers.map((p) => `${p.name} ${p.connection === 'Connected' ? `${p.role} ${p.disk}${p.replication && p.replication !== 'Established' ? ` (${p.replication})` : ''}` : p.connection}`)
+      const peers = d.peers.map((p) => `${p.name} ${p.connection === 'Connected' ? `${p.role} ${p.disk}${p.replication && p.replication !== 'Established' ? ` (${p.replication}${p.done === undefined ? '' : ` ${p.done}%`})` : ''}` : p.connection}`)
       out.push(`  * ${d.name}: ${d.role} ${d.disk}${peers.length ? `; peer ${peers.join(', ')}` : ''}`)
     }
   }

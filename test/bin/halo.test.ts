@@ -1,6 +1,7 @@
 // The built `halo`: its sub-commands share one parser, with help for each and a completion script; a
 // wrong command line is a usage error (exit 2, the message and where help is), never a stack.
 import t from 'tap'
+import { readFileSync } from 'node:fs'
 import { run } from '../../lib/exec.ts'
 
 const halo = (...args: string[]) => run([new URL('../../dist/bin/halo', import.meta.url).pathname, ...args], { timeout: 20_000 })
@@ -39,4 +40,15 @@ t.test('completion prints a bash script that completes the commands', async (t) 
   t.match(script.stdout, /complete -o bashdefault -o default -F _halo_yargs_completions halo/)
   const words = await halo('--get-yargs-completions', 'halo', 'de')
   t.match(words.stdout.split('\n'), ['demo'])
+})
+
+t.test('the demo is loaded only when asked for: no static import of demo/, its programs still run from the bundle', async (t) => {
+  const source = readFileSync(new URL('../../bin/halo.ts', import.meta.url), 'utf8')
+  t.notMatch(source, /^import .* from '\.\.\/demo\//m, "bin/halo.ts imports demo/ only with import(): halo status does not evaluate it")
+  const appserver = await halo('demo-appserver')
+  t.equal(appserver.code, 2)
+  t.equal(appserver.stderr.split('\n')[0], 'halo: demo-appserver start|stop|run', "the demo's application server, imported on demand")
+  const client = await halo('demo-client')
+  t.equal(client.code, 2)
+  t.equal(client.stderr.split('\n')[0], 'halo: demo-client VIRTUAL-IP write PACE-MS | rows | host')
 })

@@ -7,8 +7,7 @@ import { LogRecorder } from '../fixtures/log-recorder.ts'
 import { until } from '../../lib/wait.ts'
 import { Exchange, type ExchangeOptions, type Heard } from '../../ha.d/exchange.ts'
 import { Message } from '../../ha.d/wire/message.ts'
-import { FakeMedia, KEY, fromB, now } from './fake-media.ts'
-import { keySet } from './wire/captures.ts'
+import { FakeMedia, fromB, nodeaOptions, now } from './fake-media.ts'
 
 function exchange(t: Test, over: Partial<ExchangeOptions> = {}, unguarded?: string) {
   const media = new FakeMedia()
@@ -16,19 +15,7 @@ function exchange(t: Test, over: Partial<ExchangeOptions> = {}, unguarded?: stri
   const log = new LogRecorder('heartbeat', true)
   const heard: Heard[] = []
   const proofs: { link: string; at?: number }[] = []
-  const opts: ExchangeOptions = {
-    self: 'nodea',
-    peer: 'nodeb',
-    sender: { node: 'nodea', uuid: Buffer.alloc(16, 0xa), generation: 3, ttl: 3 },
-    log,
-    auth: () => keySet(KEY),
-    knownGeneration: () => 0,
-    deliver: (h) => heard.push(h),
-    alive: (_src, link, at) => (proofs.push({ link, at }), true),
-    keepalive: 1000,
-    ...over,
-  }
-  const x = new Exchange(media, opts)
+  const x = new Exchange(media, nodeaOptions(log, { deliver: (h) => heard.push(h), alive: (_src, link, at) => (proofs.push({ link, at }), true), ...over }))
   t.teardown(() => x.close())
   return { x, media, log, heard, proofs }
 }

@@ -3,16 +3,32 @@
  * sent is kept, and a test hands in the peer's datagrams, signed as nodeb (generation 7) signs them.
  */
 import { EventEmitter } from 'node:events'
-import type { MediaPort } from '../../ha.d/exchange.ts'
+import type { ExchangeOptions, MediaPort } from '../../ha.d/exchange.ts'
+import type { Logger } from '../../lib/log.ts'
 import type { Arrival } from '../../ha.d/media.ts'
 import type { AuthKey } from '../../ha.d/config/authkeys.ts'
 import { decode, encode } from '../../ha.d/wire/codec.ts'
 import { compose } from '../../ha.d/wire/compose.ts'
 import { Message } from '../../ha.d/wire/message.ts'
+import { keySet } from './wire/captures.ts'
 
 export const KEY: AuthKey = { index: 1, method: 'sha1', key: 'halo-unit-key' }
 export const NODEB = { node: 'nodeb', uuid: Buffer.alloc(16, 0xb), generation: 7, ttl: 3 }
 const FROM = '10.0.0.2'
+
+/** nodea's side of the exchange with nodeb (generation 3), keyed with KEY; `over`: what the test watches */
+export const nodeaOptions = (log: Logger, over: Partial<ExchangeOptions> = {}): ExchangeOptions => ({
+  self: 'nodea',
+  peer: 'nodeb',
+  sender: { node: 'nodea', uuid: Buffer.alloc(16, 0xa), generation: 3, ttl: 3 },
+  log,
+  auth: () => keySet(KEY),
+  knownGeneration: () => 0,
+  deliver: () => {},
+  alive: () => true,
+  keepalive: 1000,
+  ...over,
+})
 
 export class FakeMedia extends EventEmitter<{ arrival: [Arrival]; stray: [string]; error: [Error] }> implements MediaPort {
   readonly sent: Buffer[] = []

@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run } from '../../../lib/exec.ts'
-import { metricsListen } from '../../../ha.d/metrics/listen.ts'
+import { metricsListen, metricsMon } from '../../../ha.d/metrics/listen.ts'
 import { bin } from '../../harness/cluster.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'halo-metrics-'))
@@ -54,5 +54,15 @@ t.test('halo-heartbeat refuses to start beyond loopback without a token, before 
   const r = await run([process.execPath, bin('halo-heartbeat'), '-f', '-c', join(dir, 'no-such-dir')], { env: { ...process.env, HALO_METRICS: '10.251.0.1:9664', HALO_CONTROL: join(dir, 'sock') } })
   t.equal(r.code, 6)
   t.match(r.stderr, /HALO_METRICS=10\.251\.0\.1:9664: an address beyond loopback needs a token/)
+  t.notMatch(r.stderr, /ha\.cf/, 'nothing else was tried')
+})
+
+t.test("HALO_METRICS_MON: where halo-mon is asked, mon's port unless set; a bad value named", async (t) => {
+  t.same(metricsMon({}), { host: '127.0.0.1', port: 2583 })
+  t.same(metricsMon({ HALO_METRICS_MON: '127.0.0.1:32583' }), { host: '127.0.0.1', port: 32583 })
+  t.throws(() => metricsMon({ HALO_METRICS_MON: 'localhost:2583' }), { message: /^HALO_METRICS_MON=localhost:2583: give ADDRESS:PORT, such as 127\.0\.0\.1:2583/, exitCode: 6 })
+  const r = await run([process.execPath, bin('halo-heartbeat'), '-f', '-c', join(dir, 'no-such-dir')], { env: { ...process.env, HALO_METRICS: '127.0.0.1:9664', HALO_METRICS_MON: '127.0.0.1:0', HALO_CONTROL: join(dir, 'sock') } })
+  t.equal(r.code, 6)
+  t.match(r.stderr, /HALO_METRICS_MON=127\.0\.0\.1:0: port 0 is out of range/)
   t.notMatch(r.stderr, /ha\.cf/, 'nothing else was tried')
 })

@@ -28,7 +28,7 @@ function view(tally: Tally): ClusterView {
 
 async function serve(t: Test, token?: string) {
   const tally = new Tally()
-  const server = await serveMetrics({ host: '127.0.0.1', port: 0, token }, () => view(tally))
+  const server = await serveMetrics({ host: '127.0.0.1', port: 0, token }, async () => view(tally))
   t.teardown(() => {
     server.close()
     server.closeAllConnections()
@@ -102,4 +102,23 @@ t.test('read-only, and the page locked down by its CSP', async (t) => {
   const html = await page.text()
   t.notMatch(html, /<script>|style=|https?:\/\//, 'nothing inline, nothing external')
   for (const asset of ['/status.js', '/status.css']) t.equal((await fetch(`${url}${asset}`)).status, 200, asset)
+})
+
+t.test('a view that fails: this scrape answers 500 with the reason, the server goes on', async (t) => {
+  let fail = true
+  const tally = new Tally()
+  const server = await serveMetrics({ host: '127.0.0.1', port: 0 }, async () => {
+    if (fail) throw new Error('drbdadm exploded')
+    return view(tally)
+  })
+  t.teardown(() => {
+    server.close()
+    server.closeAllConnections()
+  })
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`
+  const bad = await fetch(url)
+  t.equal(bad.status, 500)
+  t.equal(await bad.text(), "halo could not read the pair's state: drbdadm exploded\n")
+  fail = false
+  t.equal((await fetch(url)).status, 200, 'the next scrape is served')
 })

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { run } from '../../../lib/exec.ts'
 import { collectStatus } from '../../../ops/status/collect.ts'
-import { drbdProblems, drbdStatus, parseDrbdStatus } from '../../../ops/status/drbd.ts'
+import { drbdStatus, parseDrbdStatus } from '../../../lib/drbd.ts'
+import { drbdProblems } from '../../../ops/status/drbd.ts'
 import { atEnd } from '../../harness/cleanup.ts'
 import { drbdPair } from '../../drbd/pair.ts'
 
@@ -14,7 +15,7 @@ t.test('a resync, as DRBD 9 prints it', async (t) => {
   const text = 'r0 role:Primary\n  disk:UpToDate\n  nodeb role:Secondary\n    replication:SyncSource peer-disk:Inconsistent done:45.20\n\nr1 role:Secondary\n  disk:Outdated\n  nodeb connection:Connecting\n\n'
   const rs = parseDrbdStatus(text)
   t.same(rs, [
-    { name: 'r0', role: 'Primary', disk: 'UpToDate', peers: [{ name: 'nodeb', connection: 'Connected', role: 'Secondary', disk: 'Inconsistent', replication: 'SyncSource' }] },
+    { name: 'r0', role: 'Primary', disk: 'UpToDate', peers: [{ name: 'nodeb', connection: 'Connected', role: 'Secondary', disk: 'Inconsistent', replication: 'SyncSource', done: 45.2 }] },
     { name: 'r1', role: 'Secondary', disk: 'Outdated', peers: [{ name: 'nodeb', connection: 'Connecting', role: 'Unknown', disk: 'DUnknown' }] },
   ])
   t.same(drbdProblems({ resources: rs }), ["DRBD r0: nodeb's disk Inconsistent", 'DRBD r1: disk Outdated', 'DRBD r1: nodeb Connecting'])

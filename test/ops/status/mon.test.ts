@@ -5,7 +5,7 @@ import { type AddressInfo, createServer } from 'node:net'
 import { until } from '../../../lib/wait.ts'
 import { serve } from '../../../mon/server.ts'
 import { STAT_UNTESTED } from '../../../mon/state.ts'
-import { monStatus } from '../../../ops/status/mon.ts'
+import { monStatus } from '../../../lib/moncmd.ts'
 import { TestMon, freePort } from '../../fixtures/mon/daemon.ts'
 
 t.test('a failing and a good service', async (t) => {

@@ -3,7 +3,7 @@
  * Only reading is asked, which mon's default auth.cf lets anyone do.
  */
 import { createConnection } from 'node:net'
-import { unescape } from '../../mon/escape.ts'
+import { unescape } from './mon-escape.ts'
 
 export interface MonService {
   group: string
