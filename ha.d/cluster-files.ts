@@ -1,6 +1,7 @@
 /**
  * The files both nodes of a pair must agree on, read for comparing them across the pair (`halo check
- * --peer`): ha.cf, haresources, authkeys, mon.cf and DRBD's resource files. What may be sent to the peer
+ * --peer`): ha.cf, haresources, authkeys, recovery.cf (halo's local recovery policy), mon.cf and DRBD's
+ * resource files. What may be sent to the peer
  * or shown: authkeys only as a digest (never a word of it), a file larger than TEXT_CAP as a digest, and
  * the lines that carry a password (ha.cf's stonith_host, DRBD's shared-secret) as a digest each. The
  * digests are salted with the request's random salt, so they match only within one comparison.
@@ -20,7 +21,7 @@ export interface ClusterFilesSpec {
 }
 
 export interface SharedFile {
-  /** the same on both nodes: ha.cf, haresources, authkeys, mon.cf, drbd.d/r0.res */
+  /** the same on both nodes: ha.cf, haresources, authkeys, recovery.cf, mon.cf, drbd.d/r0.res */
   name: string
   /** where it is on its node */
   path: string
@@ -65,7 +66,7 @@ function readOne(name: string, path: string, salt: string): SharedFile {
 
 /** Every file of the spec, in a fixed order: the name lists of both nodes line up. */
 export function readClusterFiles(spec: ClusterFilesSpec, salt: string): SharedFile[] {
-  const files = ['ha.cf', 'haresources', 'authkeys'].map((n) => readOne(n, join(spec.confDir, n), salt))
+  const files = ['ha.cf', 'haresources', 'authkeys', 'recovery.cf'].map((n) => readOne(n, join(spec.confDir, n), salt))
   files.push(readOne('mon.cf', spec.monCf, salt))
   let res: string[] = []
   try {

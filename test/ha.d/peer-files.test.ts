@@ -52,6 +52,7 @@ t.test('only an authentic request of the peer is answered; secrets by digest onl
     ['ha.cf', 'present', 'text'],
     ['haresources', 'present', 'text'],
     ['authkeys', 'present', 'the secret: compared by digest'],
+    ['recovery.cf', 'missing', undefined],
     ['mon.cf', 'missing', undefined],
     ['drbd.d/r0.res', 'present', 'larger than 16 KiB: compared by digest'],
   ])
@@ -84,7 +85,7 @@ t.test('files that together do not fit one datagram: the largest texts give way 
   const sent = media.sent.slice()
   const answer = media.take().find((f) => field(f, 't') === 'halo_files_rc')!
   const files = JSON.parse(Buffer.from(field(answer, 'files')!, 'base64').toString()) as SharedFile[]
-  t.same(files.slice(5).map((f) => [f.name, f.text === undefined ? f.why : 'text']), [
+  t.same(files.slice(6).map((f) => [f.name, f.text === undefined ? f.why : 'text']), [
     ['drbd.d/r1.res', 'too large to send with the rest: compared by digest'],
     ['drbd.d/r2.res', 'text'],
     ['drbd.d/r3.res', 'text'],
