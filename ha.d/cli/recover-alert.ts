@@ -1,0 +1,120 @@
+/**
+ * halo-recover.alert: the mon alert that asks the engine to recover a failed resource under its failure
+ * policy (/etc/ha.d/recovery.cf: restart in place, or fail the group over), where admins used
+ * ha-down.alert (hb_standby all). The program is halo-recover-alert, linked by that name into mon's
+ * alert.d: node refuses to load a file ending in `.alert` when a loader is set (NODE_OPTIONS=--import),
+ * and a link's target is what it loads. mon.cf: `alert halo-recover.alert [RESOURCE]`, the resource by its
+ * haresources name (appserver, mysqld…), the service's name when none is given.
+ * mon runs it as `ALERT -s SVC -g GROUP -h "HOSTS" -t EPOCH [-u|-a|-D|-T|-O] args…` with the monitor's
+ * output on stdin (reference/mon.md); only a failure is acted on: an upalert, an ack or a disable is not
+ * a failure, and recovering then would restart a service that answers.
+ */
+import { Logger, ocfLogSinks } from '../../lib/log.ts'
+import { HaloError, UsageError } from '../../lib/errors.ts'
+import { ask, controlSocket } from '../control.ts'
+import { asker } from './ask-resources.ts'
+
+export const NAME = 'halo-recover.alert'
+export const usage = `usage: ${NAME} -s SERVICE -g GROUP -h HOSTS -t TIME [-u|-a|-D|-T|-O] [RESOURCE]
+  mon's alert: asks the heartbeat engine to recover RESOURCE (default: the service's name) under its
+  failure policy (/etc/ha.d/recovery.cf); does nothing on an upalert (-u), an ack (-a) or a disable (-D)`
+
+/** what mon's alert flags say this call is */
+const KINDS: Record<string, string> = { u: 'up', a: 'ack', D: 'disable', T: 'trap', O: 'traptimeout' }
+/** not a failure: nothing to recover */
+const NOT_FAILURES = new Set(['up', 'ack', 'disable'])
+const VALUED = new Set(['s', 'g', 'h', 't'])
+
+export interface AlertArgs {
+  service: string
+  group: string
+  hosts: string
+  time: string
+  /** failure, up, ack, disable, trap, traptimeout */
+  kind: string
+  resource: string
+}
+
+/** mon's alert argv (without the program) → what it says; a clear UsageError naming the bad part */
+export function parseAlertArgs(argv: readonly string[]): AlertArgs {
+  const values: Record<string, string> = {}
+  let kind = 'failure'
+  let i = 0
+  for (; i < argv.length && /^-./.test(argv[i]); i++) {
+    const flag = argv[i].slice(1)
+    if (VALUED.has(flag)) {
+      if (i + 1 >= argv.length) throw new UsageError(`option -${flag} needs a value`, 1)
+      values[flag] = argv[++i]
+    } else if (KINDS[flag]) kind = KINDS[flag]
+    else throw new UsageError(`unknown option ${argv[i]} (mon passes -s -g -h -t and -u -a -D -T -O)`, 1)
+  }
+  const rest = argv.slice(i)
+  if (rest.length > 1) throw new UsageError(`one resource at most, got ${rest.length}: ${rest.join(' ')}`, 1)
+  const service = values.s ?? ''
+  if (!service) throw new UsageError('no service (-s): mon names the failed service', 1)
+  const resource = rest[0] ?? service
+  if (!/^[^\s:/][^\s:]*$/.test(resource)) throw new UsageError(`resource ${JSON.stringify(resource)}: a haresources name such as appserver or mysqld`, 1)
+  return { service, group: values.g ?? '', hosts: values.h ?? '', time: values.t ?? '', kind, resource }
+}
+
+/** the failure's summary: the first line of the monitor's output (mon's summary), else mon's variable */
+export function summaryOf(output: string, env: NodeJS.ProcessEnv): string {
+  const first = output.split('\n').find((l) => l.trim() !== '')?.trim()
+  return (first ?? env.MON_LAST_SUMMARY ?? '').slice(0, 160)
+}
+
+/** mon's output on stdin, read to its end (mon closes it), bounded: a terminal or a pipe left open gives '' */
+export function readStdin(limitMs = 2000, maxBytes = 64 * 1024): Promise<string> {
+  if (process.stdin.isTTY) return Promise.resolve('')
+  return new Promise((resolve) => {
+    let text = ''
+    const done = () => {
+      clearTimeout(timer)
+      process.stdin.removeAllListeners().pause()
+      process.stdin.unref?.()
+      resolve(text)
+    }
+    const timer = setTimeout(done, limitMs)
+    process.stdin.setEncoding('utf8')
+    process.stdin.on('data', (d: string) => {
+      if (text.length < maxBytes) text += d.slice(0, maxBytes - text.length)
+    })
+    process.stdin.once('end', done)
+    process.stdin.once('error', done)
+  })
+}
+
+export async function recoverAlert(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (argv.includes('--help')) {
+    process.stdout.write(`${usage}\n`)
+    return 0
+  }
+  const a = parseAlertArgs(argv)
+  const output = await readStdin()
+  const sinks = ocfLogSinks(NAME, env)
+  // mon logs its alerts to syslog: so does this one, unless the engine gave it ha.cf's log (HA_LOGFILE)
+  const log = new Logger({ ...sinks, facility: sinks.facility ?? (sinks.file ? undefined : 'daemon'), stderr: false })
+  try {
+    if (NOT_FAILURES.has(a.kind)) {
+      log.info(`${a.group}/${a.service}: ${a.kind} alert, nothing to recover`)
+      return 0
+    }
+    const summary = summaryOf(output, env)
+    const by = asker(NAME, { ...env, MON_GROUP: a.group, MON_SERVICE: a.service, MON_LAST_SUMMARY: summary })
+    log.info(`${a.group}/${a.service} failed${summary ? ` (${summary})` : ''}: asking the engine to recover ${a.resource}`)
+    const answer = await ask({ op: 'recover', resource: a.resource, by }, controlSocket(env)).catch((e: unknown) => {
+      throw e instanceof HaloError ? new HaloError(1, `cannot recover ${a.resource}: ${e.message}`) : e
+    })
+    if (answer === undefined) throw new HaloError(1, `cannot recover ${a.resource}: no heartbeat engine answers on ${controlSocket(env)}`)
+    if (!answer.ok) throw new HaloError(1, `the engine refused to recover ${a.resource}: ${answer.error}`)
+    const said = answer.message ?? `recovering ${a.resource}`
+    log.info(`${a.group}/${a.service}: ${said}`)
+    process.stdout.write(`${said}\n`)
+    return 0
+  } catch (e) {
+    if (e instanceof HaloError) log.err(`${a.group}/${a.service}: ${e.message}`)
+    throw e
+  } finally {
+    await log.close()
+  }
+}
