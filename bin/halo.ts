@@ -14,6 +14,7 @@ import { clientCommand } from '../demo/client.ts'
 import { demo } from '../demo/run.ts'
 import { checkCommand } from '../ops/check/command.ts'
 import { historyCommand } from '../ops/history.ts'
+import { cleanupCommand, restartCommand } from '../ops/recover.ts'
 import { statusCommand } from '../ops/status/command.ts'
 
 // /usr/bin/halo is a link: the programs and the example are beside the real file, in /usr/lib/halo
@@ -27,7 +28,7 @@ const demoCommand: Command = (cli, exit) =>
     async (a) => exit(await demo(bin(), a.keep)),
   )
 
-const commands: Command[] = [demoCommand, statusCommand, checkCommand, historyCommand]
+const commands: Command[] = [demoCommand, statusCommand, checkCommand, historyCommand, restartCommand, cleanupCommand]
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'demo-appserver') return appserver(argv.slice(1))

@@ -26,6 +26,7 @@ import { Negotiation } from './negotiation.ts'
 import { Outdater } from './outdate.ts'
 import { PingNodes } from './ping.ts'
 import { Recorder } from './recorder.ts'
+import { Recovery } from './recovery.ts'
 import { ResourceManager, type ResourceManagerOptions } from './resources.ts'
 import { Respawn } from './respawn.ts'
 import { crcWarnings, type EngineConfig, restartNeeded } from './settings.ts'
@@ -80,6 +81,7 @@ export class Engine {
   private readonly outdater: Outdater
   private readonly respawn: Respawn
   private readonly recorder: Recorder
+  private readonly recovery: Recovery
   /** the peer is dead and no ping node answers: we gave everything up */
   private cutOff = false
   /** how many ping nodes the peer reaches, as its last num_ping_nodes said */
@@ -132,6 +134,7 @@ export class Engine {
       env: opts.scriptEnv,
       ...opts.stopFailure,
       onStarted: (r) => recorder.started(r),
+      onStopped: (r) => recorder.stopped(r),
       onFailed: (r, action, why) => recorder.failed(r, action, why),
     })
     this.pings = new PingNodes(cfg.pingNodes, { interval: cfg.keepalive, deadping: cfg.deadping, log })
@@ -148,6 +151,16 @@ export class Engine {
       release: async (side) => void (await this.runGroups(side, 'give')),
       standby: (set, origin) => recorder.standby(set, origin),
       done: (what) => recorder.transitionDone(what),
+    })
+    this.recovery = new Recovery(cfg.recovery, {
+      log,
+      node: cfg.node,
+      rm: this.rm,
+      recorder,
+      negotiation: this.negotiation,
+      groups: () => this.cfg.groups,
+      peerAlive: () => this.peerAlive(),
+      release: (side) => this.runGroups(side, 'give'),
     })
     // ha.d/fencing.ts tells peerFenced
     this.outdater = new Outdater({ peer: this.peer, log, env: opts.scriptEnv, send: (m) => this.send(m), peerAlive: () => this.peerAlive(), peerFenced: () => this.peerFenced, fenceSettled: () => this.fencingPeer ?? Promise.resolve() })
@@ -459,9 +472,11 @@ export class Engine {
       case 'outdate':
         return this.outdater.request(r)
       case 'recover':
+        return this.recovery.recover(r.resource, askedBy(r.by))
       case 'restart':
+        return this.recovery.restart(r.resource)
       case 'cleanup':
-        return { ok: false, error: `${r.op}: not implemented yet` }
+        return this.recovery.cleanup(r.resource ?? undefined)
     }
     return { ok: false, error: `unknown request ${JSON.stringify((r as { op?: unknown }).op)}: halo-heartbeat does status, standby, takeover, reload, shutdown, outdate, recover, restart, cleanup` }
   }
@@ -476,7 +491,8 @@ export class Engine {
       return { ok: false, error: `${errorMessage(e)} (nothing changed)` }
     }
     const later = restartNeeded(this.cfg, next)
-    this.cfg = { ...this.cfg, auth: next.auth }
+    this.cfg = { ...this.cfg, auth: next.auth, recovery: next.recovery }
+    this.recovery.configure(next.recovery)
     this.hooks.scan()
     const use = next.auth.use
     this.opts.log.info(`configuration re-read: signing with key ${use.index} (${use.method})`)
@@ -496,7 +512,7 @@ export class Engine {
       const status = p.alive ? ('up' as const) : ('dead' as const)
       nodes.push({ name: p.name, type: 'ping' as const, status: p.alive ? 'ping' : 'dead', links: [{ iface: p.name, status }] })
     }
-    return { version: VERSION, node: this.cfg.node, nodes, drops: { ...this.wire?.counters }, resources: this.negotiation.resourceState(), parameters: this.cfg.parameters, pid: process.pid, fencing: this.opts.fencing?.status() }
+    return { version: VERSION, node: this.cfg.node, nodes, drops: { ...this.wire?.counters }, resources: this.negotiation.resourceState(), parameters: this.cfg.parameters, pid: process.pid, fencing: this.opts.fencing?.status(), failures: this.recovery.status() }
   }
 
   /** What /metrics and the status page show: the status, the groups as held here, the counters. */

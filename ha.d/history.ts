@@ -40,6 +40,10 @@ export type HistoryKind =
   | 'standby'
   | 'start-failed'
   | 'stop-failed'
+  /** local recovery: part of a group restarted in place (after a failure, or asked by the admin), with its timeline */
+  | 'restart'
+  /** local recovery: the failures counted were forgotten (halo cleanup) */
+  | 'cleanup'
 
 /** One step of a takeover's timeline: `ms` since its first step (the detection). */
 export interface TimelineStep {
@@ -70,7 +74,7 @@ export interface HistoryEvent {
   ms?: number
   /** takeover: detection, fence, each resource started, done */
   timeline?: TimelineStep[]
-  /** start-failed, stop-failed: the haresources resource */
+  /** start-failed, stop-failed, restart, cleanup: the haresources resource */
   resource?: string
 }
 

@@ -63,6 +63,8 @@ export class Negotiation {
   private pending = 0
   /** groups that failed to start here, to hand to the peer once the transition settles */
   private failed = 0
+  /** why they are handed over, for the event history */
+  private failedOrigin = 'the failed start (the peer runs them instead)'
   /** what we hold only because the peer was declared dead: what a healed partition gives back */
   private tookOver = 0
   /** a partition healed: the peer's next stable answer tells whether anyone runs our own groups */
@@ -287,7 +289,32 @@ export class Negotiation {
     }
     this.failed = 0
     this.io.log.info(`giving the groups that failed to start [${set}] to the peer`)
-    this.askStandby(set, 'the failed start (the peer runs them instead)')
+    this.askStandby(set, this.failedOrigin)
+    this.failedOrigin = 'the failed start (the peer runs them instead)'
+  }
+
+  /** Why a restart in place of part of a `side` group cannot run now; undefined when it can. */
+  restartRefused(side: 'local' | 'foreign'): string | undefined {
+    if ((this.held & (side === 'local' ? LOCAL : FOREIGN)) === 0) return `this node does not hold its ${side} groups`
+    if (this.state !== 'stable' || this.standby !== 'not' || this.pending > 0) return 'resources are in transition; try again'
+    return undefined
+  }
+
+  /**
+   * Runs a restart in place (`restart`) as a transition of its own, so it overlaps no other. When it
+   * answers false it has stopped the `side` groups: they are handed to the peer as groups that failed to
+   * start are (a standby, `origin` recorded as who asked).
+   */
+  restartInPlace(side: 'local' | 'foreign', origin: string, restart: () => Promise<boolean>): Promise<void> {
+    const bit = side === 'local' ? LOCAL : FOREIGN
+    this.work('restart in place', async () => {
+      if (await restart()) return
+      this.held &= ~bit
+      this.failed |= bit
+      this.failedOrigin = origin
+      this.sendHeld(true)
+    })
+    return this.queue
   }
 
   /** The peer shut down cleanly and holds nothing: take over at once, without waiting for deadtime. */

@@ -52,6 +52,8 @@ interface Pending {
 
 export class Recorder {
   private pending?: Pending
+  /** a restart in place under way: its timeline */
+  private restarting?: Pending & { resource: string }
 
   constructor(
     private readonly node: string,
@@ -73,8 +75,7 @@ export class Recorder {
     this.step(what, now - ago)
   }
 
-  private step(what: string, t = performance.now()): void {
-    const p = this.pending
+  private step(what: string, t = performance.now(), p: Pending | undefined = this.pending): void {
     if (!p) return
     const ms = Math.max(0, Math.round(t - p.t0))
     p.steps.push({ at: new Date(p.at0.getTime() + ms).toISOString(), ms, what })
@@ -150,6 +151,33 @@ export class Recorder {
 
   started(r: Resource): void {
     this.step(startedWords(r))
+    this.step(`${describe(r)} started`, undefined, this.restarting)
+  }
+
+  stopped(r: Resource): void {
+    this.step(`${describe(r)} stopped`, undefined, this.restarting)
+  }
+
+  /** A restart in place of `resource` (and what follows it in its group) begins, because of `cause`. */
+  restartBegin(resource: string, cause: string): void {
+    const now = performance.now()
+    this.restarting = { peer: '', t0: now, at0: new Date(), steps: [], failed: false, alone: false, sides: new Set(), resource }
+    this.step(cause, now, this.restarting)
+  }
+
+  /** The restart in place ended: `ok` when everything runs again; `text` says how it went. */
+  restartDone(ok: boolean, text: string): void {
+    const p = this.restarting
+    if (!p) return
+    this.restarting = undefined
+    this.step(ok ? 'everything running again' : text, undefined, p)
+    const ms = p.steps[p.steps.length - 1].ms
+    this.record({ kind: 'restart', resource: p.resource, ok, ms, timeline: p.steps, text })
+  }
+
+  /** The failures counted of `resource` (or of every resource) were forgotten. */
+  cleanup(text: string, resource?: string): void {
+    this.record({ kind: 'cleanup', resource, text })
   }
 
   failed(r: Resource, action: 'start' | 'stop', why: string): void {

@@ -31,6 +31,7 @@ export interface ResourceManagerOptions {
   onGiveUp?: (why: string) => void
   /** for the event history: a resource started, or failed to start or stop */
   onStarted?: (r: Resource) => void
+  onStopped?: (r: Resource) => void
   onFailed?: (r: Resource, action: 'start' | 'stop', why: string) => void
 }
 
@@ -121,6 +122,7 @@ export class ResourceManager {
       const why = await this.attempt(r, 'stop')
       if (why === undefined) {
         this.opts.log.info(`${describe(r)} stopped in ${ms(t)}`)
+        this.opts.onStopped?.(r)
         return true
       }
       last = why

@@ -8,6 +8,7 @@ import { type AuthKeys, readAuthKeys } from './config/authkeys.ts'
 import { type AutoFailback, readHaCf, type HaCf } from './config/hacf.ts'
 import type { Medium } from './config/hacf-media.ts'
 import { readHaresources } from './config/haresources.ts'
+import { readRecoveryCf, type RecoveryConfig } from './config/recovery.ts'
 import { ConfigError, collectConfigError, throwConfigErrors } from '../lib/errors.ts'
 import type { LogSinks } from '../lib/log.ts'
 import { readFenceCf } from './fence-cf.ts'
@@ -35,6 +36,8 @@ export interface EngineConfig {
   hopfudge: number
   /** respawn and failfast lines */
   respawn: RespawnConfig
+  /** recovery.cf: the local recovery policy (halo's own file) */
+  recovery: RecoveryConfig
 }
 
 export interface Settings {
@@ -55,12 +58,13 @@ export function loadSettings(confDir: string, uname = hostname()): Settings {
   const cf = read(() => readHaCf(join(confDir, 'ha.cf'), uname))
   // haresources and fence.cf name ha.cf's nodes: read once ha.cf is
   const haresources = cf && read(() => readHaresources(join(confDir, 'haresources'), cf.nodes))
+  const recoveryCf = haresources && read(() => readRecoveryCf(confDir, haresources))
   const authkeys = read(() => readAuthKeys(join(confDir, 'authkeys')))
   const hbMedia = cf && read(() => media(cf))
   const fenceCfRead = cf && read(() => readFenceCf(join(confDir, 'fence.cf'), cf.nodes))
   throwConfigErrors(errors)
   // no error: each was read
-  const [hacf, groups, auth, medium, fenceCf] = [cf!, haresources!, authkeys!, hbMedia!, fenceCfRead!]
+  const [hacf, groups, auth, medium, fenceCf, recovery] = [cf!, haresources!, authkeys!, hbMedia!, fenceCfRead!, recoveryCf!]
   const config: EngineConfig = {
     node: hacf.localNode,
     nodes: hacf.nodes,
@@ -77,6 +81,7 @@ export function loadSettings(confDir: string, uname = hostname()): Settings {
     parameters: Object.fromEntries(hacf.parameters),
     hopfudge: hacf.hopfudge,
     respawn: { file: hacf.file, clients: hacf.respawn, env: heartbeatClientEnv(hacf, confDir) },
+    recovery,
   }
   const { logging } = hacf
   const logSinks: LogSinks = {
@@ -122,9 +127,9 @@ export function scriptEnvironment(s: { config: Pick<EngineConfig, 'node' | 'para
   return env
 }
 
-/** What changed between two readings of the files that only a restart applies (reload applies the keys; `parameters` mirrors the rest). */
+/** What changed between two readings of the files that only a restart applies (reload applies the keys and recovery.cf; `parameters` mirrors the rest). */
 export function restartNeeded(now: EngineConfig, next: EngineConfig): string[] {
-  const applied = new Set(['auth', 'parameters'])
+  const applied = new Set(['auth', 'parameters', 'recovery'])
   return (Object.keys(now) as (keyof EngineConfig)[]).filter((k) => !applied.has(k) && JSON.stringify(now[k]) !== JSON.stringify(next[k]))
 }
 

@@ -13,6 +13,7 @@ import { Engine } from '../../ha.d/engine.ts'
 import type { EngineConfig } from '../../ha.d/settings.ts'
 import { Exchange } from '../../ha.d/exchange.ts'
 import type { AuthKey } from '../../ha.d/config/authkeys.ts'
+import { DEFAULT_POLICY } from '../../ha.d/config/recovery.ts'
 import { FakeMedia, KEY, fromB } from './fake-media.ts'
 import { keySet } from './wire/captures.ts'
 
@@ -46,6 +47,7 @@ const config = (over: Partial<EngineConfig> = {}): EngineConfig => ({
   parameters: { deadtime: '2' },
   hopfudge: 1,
   respawn: { file: 'ha.cf', clients: [], env: {} },
+  recovery: { default: DEFAULT_POLICY, resources: {} },
   ...over,
 })
 
