@@ -24,6 +24,11 @@ const KINDS: Record<string, string> = { u: 'up', a: 'ack', D: 'disable', T: 'tra
 /** not a failure: nothing to recover */
 const NOT_FAILURES = new Set(['up', 'ack', 'disable'])
 const VALUED = new Set(['s', 'g', 'h', 't'])
+/**
+ * The engine answers once the restart is done (stop and start of the resource and those after it, each
+ * bounded by the engine's agent timeouts): mon does not wait for its alerts, so this may wait as long.
+ */
+const ANSWER_MS = 300_000
 
 export interface AlertArgs {
   service: string
@@ -102,11 +107,12 @@ export async function recoverAlert(argv: readonly string[], env: NodeJS.ProcessE
     const summary = summaryOf(output, env)
     const by = asker(NAME, { ...env, MON_GROUP: a.group, MON_SERVICE: a.service, MON_LAST_SUMMARY: summary })
     log.info(`${a.group}/${a.service} failed${summary ? ` (${summary})` : ''}: asking the engine to recover ${a.resource}`)
-    const answer = await ask({ op: 'recover', resource: a.resource, by }, controlSocket(env)).catch((e: unknown) => {
+    const answer = await ask({ op: 'recover', resource: a.resource, by }, controlSocket(env), ANSWER_MS).catch((e: unknown) => {
       throw e instanceof HaloError ? new HaloError(1, `cannot recover ${a.resource}: ${e.message}`) : e
     })
     if (answer === undefined) throw new HaloError(1, `cannot recover ${a.resource}: no heartbeat engine answers on ${controlSocket(env)}`)
-    if (!answer.ok) throw new HaloError(1, `the engine refused to recover ${a.resource}: ${answer.error}`)
+    // refused (an unknown resource, a transition under way), or a restart that failed and moved the group
+    if (!answer.ok) throw new HaloError(1, answer.error)
     const said = answer.message ?? `recovering ${a.resource}`
     log.info(`${a.group}/${a.service}: ${said}`)
     process.stdout.write(`${said}\n`)
