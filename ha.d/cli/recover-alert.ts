@@ -89,6 +89,21 @@ export function readStdin(limitMs = 2000, maxBytes = 64 * 1024): Promise<string>
   })
 }
 
+/**
+ * Two services that watch one resource (the application server's two ports) alert for one crash: the
+ * failure the engine counted after this service began failing (mon's MON_FIRST_FAILURE, in seconds) is
+ * this outage's, and another would count it twice (and restart the server again, or move the group).
+ * Its time, if so.
+ */
+async function countedSince(resource: string, firstFailure: string | undefined, socket: string): Promise<string | undefined> {
+  if (!firstFailure || !/^\d+$/.test(firstFailure) || firstFailure === '0') return undefined
+  const answer = await ask({ op: 'status' }, socket).catch(() => undefined)
+  if (!answer?.ok) return undefined
+  const mine = answer.status?.failures?.find((f) => f.resource === resource || f.resource.startsWith(`${resource}::`))
+  const last = mine?.failures.at(-1)
+  return last !== undefined && Date.parse(last) >= Number(firstFailure) * 1000 ? last : undefined
+}
+
 export async function recoverAlert(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (argv.includes('--help')) {
     process.stdout.write(`${usage}\n`)
@@ -104,13 +119,21 @@ export async function recoverAlert(argv: readonly string[], env: NodeJS.ProcessE
       log.info(`${a.group}/${a.service}: ${a.kind} alert, nothing to recover`)
       return 0
     }
+    const socket = controlSocket(env)
+    const counted = await countedSince(a.resource, env.MON_FIRST_FAILURE, socket)
+    if (counted) {
+      const said = `${a.resource} is already being recovered from this outage (a failure counted at ${counted}, after ${a.service} began failing)`
+      log.info(`${a.group}/${a.service}: ${said}`)
+      process.stdout.write(`${said}\n`)
+      return 0
+    }
     const summary = summaryOf(output, env)
     const by = asker(NAME, { ...env, MON_GROUP: a.group, MON_SERVICE: a.service, MON_LAST_SUMMARY: summary })
     log.info(`${a.group}/${a.service} failed${summary ? ` (${summary})` : ''}: asking the engine to recover ${a.resource}`)
-    const answer = await ask({ op: 'recover', resource: a.resource, by }, controlSocket(env), ANSWER_MS).catch((e: unknown) => {
+    const answer = await ask({ op: 'recover', resource: a.resource, by }, socket, ANSWER_MS).catch((e: unknown) => {
       throw e instanceof HaloError ? new HaloError(1, `cannot recover ${a.resource}: ${e.message}`) : e
     })
-    if (answer === undefined) throw new HaloError(1, `cannot recover ${a.resource}: no heartbeat engine answers on ${controlSocket(env)}`)
+    if (answer === undefined) throw new HaloError(1, `cannot recover ${a.resource}: no heartbeat engine answers on ${socket}`)
     // refused (an unknown resource, a transition under way), or a restart that failed and moved the group
     if (!answer.ok) throw new HaloError(1, answer.error)
     const said = answer.message ?? `recovering ${a.resource}`

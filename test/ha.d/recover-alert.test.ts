@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { run } from '../../lib/exec.ts'
 import { until } from '../../lib/wait.ts'
-import { serveControl, type Answer, type Request } from '../../ha.d/control.ts'
+import { serveControl, type Answer, type EngineStatus, type Request } from '../../ha.d/control.ts'
 import { parseAlertArgs, summaryOf } from '../../ha.d/cli/recover-alert.ts'
 import { atEnd } from '../harness/cleanup.ts'
 import { reapArgv } from '../harness/reap.ts'
@@ -25,12 +25,12 @@ const alert = join(alertdir, 'halo-recover.alert')
 symlinkSync(program, alert)
 let sockets = 0
 
-/** a stand-in engine: records each request, answers with `answer` */
+/** a stand-in engine: records each request but the status (the alert's look at the counts), answers with `answer` */
 async function engine(t: Test, answer: (r: Request) => Answer = () => ({ ok: true, message: 'appserver restarted in place on node1 (failure 1 of 3 within 10 min)' })) {
   const socket = join(dir, `engine${++sockets}.sock`)
   const seen: Request[] = []
   const server = await serveControl(socket, async (r) => {
-    seen.push(r)
+    if (r.op !== 'status') seen.push(r)
     return answer(r)
   })
   t.teardown(() => server.close())
@@ -99,6 +99,20 @@ t.test('the engine down or refusing: non-zero with a clear message, logged', asy
   const refused = await call([...MON_ARGS, 'nosuch'], { HALO_CONTROL: socket, HA_LOGFILE: log })
   t.same([refused.code, refused.stderr], [1, 'halo-recover.alert: no resource of haresources is nosuch\n'])
   t.match(readFileSync(log, 'utf8'), /ERROR: service\/appserver: no resource of haresources is nosuch/)
+})
+
+t.test("one outage seen by two services (the server's two ports): the second asks nothing", async (t) => {
+  const counted = '2026-12-04T02:00:05.500Z'
+  const failures = [{ resource: 'appserver::/srv/ha/aggregate/bin/linkserv::/run/linkserv.pid::6460,8443', group: 'IPaddr::192.0.2.10/24/eth1', count: 1, threshold: 3, windowMs: 600_000, failures: [counted] }]
+  const { socket, seen } = await engine(t, (r) => (r.op === 'status' ? { ok: true, status: { failures } as unknown as EngineStatus } : { ok: true, message: 'appserver restarted in place' }))
+  const began = (iso: string) => String(Math.floor(Date.parse(iso) / 1000))
+  const web = ['-s', 'web', '-g', 'service', '-h', '192.0.2.10', '-t', '1', 'appserver']
+  const same = await call(web, { HALO_CONTROL: socket, MON_FIRST_FAILURE: began('2026-12-04T02:00:03Z') })
+  t.same([same.code, same.stdout], [0, `appserver is already being recovered from this outage (a failure counted at ${counted}, after web began failing)\n`])
+  t.same(seen, [], 'no second failure counted')
+  const later = await call(web, { HALO_CONTROL: socket, MON_FIRST_FAILURE: began('2026-12-04T02:00:09Z') })
+  t.equal(later.code, 0, later.stderr)
+  t.match(seen, [{ op: 'recover', resource: 'appserver' }], 'a failure that began after the one counted is a new one')
 })
 
 t.test('bad arguments: usage, exit 1, nothing asked', async (t) => {
