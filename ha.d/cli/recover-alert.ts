@@ -120,13 +120,15 @@ export async function recoverAlert(argv: readonly string[], env: NodeJS.ProcessE
       return 0
     }
     const socket = controlSocket(env)
-    const counted = await countedSince(a.resource, env.MON_FIRST_FAILURE, socket)
-    if (counted) {
-      const said = `${a.resource} is already being recovered from this outage (a failure counted at ${counted}, after ${a.service} began failing)`
+    const counted = async () => {
+      const at = await countedSince(a.resource, env.MON_FIRST_FAILURE, socket)
+      if (at === undefined) return false
+      const said = `${a.resource} is already being recovered from this outage (a failure counted at ${at}, after ${a.service} began failing)`
       log.info(`${a.group}/${a.service}: ${said}`)
       process.stdout.write(`${said}\n`)
-      return 0
+      return true
     }
+    if (await counted()) return 0
     const summary = summaryOf(output, env)
     const by = asker(NAME, { ...env, MON_GROUP: a.group, MON_SERVICE: a.service, MON_LAST_SUMMARY: summary })
     log.info(`${a.group}/${a.service} failed${summary ? ` (${summary})` : ''}: asking the engine to recover ${a.resource}`)
@@ -135,6 +137,8 @@ export async function recoverAlert(argv: readonly string[], env: NodeJS.ProcessE
     })
     if (answer === undefined) throw new HaloError(1, `cannot recover ${a.resource}: no heartbeat engine answers on ${socket}`)
     // refused (an unknown resource, a transition under way), or a restart that failed and moved the group
+    // the other service's alert of the same outage came first and its restart is under way
+    if (!answer.ok && (await counted())) return 0
     if (!answer.ok) throw new HaloError(1, answer.error)
     const said = answer.message ?? `recovering ${a.resource}`
     log.info(`${a.group}/${a.service}: ${said}`)

@@ -113,6 +113,14 @@ t.test("one outage seen by two services (the server's two ports): the second ask
   const later = await call(web, { HALO_CONTROL: socket, MON_FIRST_FAILURE: began('2026-12-04T02:00:09Z') })
   t.equal(later.code, 0, later.stderr)
   t.match(seen, [{ op: 'recover', resource: 'appserver' }], 'a failure that began after the one counted is a new one')
+
+  // both alerts at once: the engine refuses the second while the first one's restart runs, and counted the first
+  let asked = 0
+  const racing = await engine(t, (r) =>
+    r.op === 'status' ? { ok: true, status: { failures: asked++ === 0 ? [] : failures } as unknown as EngineStatus } : { ok: false, error: 'recover appserver refused, nothing done: resources are in transition; try again' },
+  )
+  const raced = await call(web, { HALO_CONTROL: racing.socket, MON_FIRST_FAILURE: began('2026-12-04T02:00:03Z') })
+  t.same([raced.code, raced.stdout], [0, `appserver is already being recovered from this outage (a failure counted at ${counted}, after web began failing)\n`], 'refused as a duplicate: not an error')
 })
 
 t.test('bad arguments: usage, exit 1, nothing asked', async (t) => {
