@@ -152,7 +152,7 @@ export class Engine {
       standby: (set, origin) => recorder.standby(set, origin),
       done: (what) => recorder.transitionDone(what),
     })
-    this.recovery = new Recovery(cfg.recovery, {
+    this.recovery = new Recovery({
       log,
       node: cfg.node,
       rm: this.rm,
@@ -162,6 +162,7 @@ export class Engine {
       peerAlive: () => this.peerAlive(),
       release: (side) => this.runGroups(side, 'give'),
     })
+    this.recovery.configure(cfg.recovery)
     // ha.d/fencing.ts tells peerFenced
     this.outdater = new Outdater({ peer: this.peer, log, env: opts.scriptEnv, send: (m) => this.send(m), peerAlive: () => this.peerAlive(), peerFenced: () => this.peerFenced, fenceSettled: () => this.fencingPeer ?? Promise.resolve() })
     this.membership.on('dead', () => this.outdater.peerLost())
@@ -424,6 +425,7 @@ export class Engine {
     }
     this.commUp = true
     void this.respawn.start()
+    this.recovery.monitor()
     this.opts.log.info(alive ? 'communication with the peer is up: negotiating resources' : `node ${this.peer || '(none)'} is not up: starting alone`)
     this.negotiation.commUp(alive)
   }
@@ -558,6 +560,7 @@ export class Engine {
     this.stopping ??= (async () => {
       this.opts.log.info('shutdown requested: giving up resources')
       const t0 = performance.now()
+      this.recovery.stop()
       await this.negotiation.shutdown()
       await this.respawn.stop()
       this.opts.log.info(`resources given up in ${Math.round(performance.now() - t0)} ms; leaving the cluster`)
@@ -574,6 +577,7 @@ export class Engine {
     this.membership.stop()
     this.negotiation.stop()
     this.pings.stop()
+    this.recovery.stop()
     clearTimeout(this.pingRetry)
     const media = this.wire?.close()
     this.control?.close()

@@ -5,12 +5,14 @@
  * hb_standby would. A restart that would stop the disk or the VIP is a move, not a restart; a restart whose
  * start fails moves the group at once; a stop that fails follows the engine's stop-failure rules.
  * The counts live here, in the engine, so they outlive halo-mon's restarts; halo cleanup forgets them.
+ * With recovery.cf's monitor=, the engine also runs a resource's status on that interval while this node
+ * holds its group (Pacemaker's op monitor), and a resource found stopped is a failure like any other.
  */
 import { errorMessage } from '../lib/errors.ts'
 import type { Logger } from '../lib/log.ts'
 import { formatDuration } from '../lib/time.ts'
 import type { Answer, FailureCount } from './control.ts'
-import { type FailurePolicy, type RecoveryConfig, findResource, policyOf, resourceName } from './config/recovery.ts'
+import { type FailurePolicy, type RecoveryConfig, describePolicy, findResource, policyOf, resourceName } from './config/recovery.ts'
 import type { Negotiation } from './negotiation.ts'
 import type { Recorder } from './recorder.ts'
 import type { Resource, ResourceManager } from './resources.ts'
@@ -47,15 +49,52 @@ interface Located {
 
 export class Recovery {
   private readonly failures = new Map<string, Failure[]>()
+  /** the engine's own monitors, by resource */
+  private readonly monitors = new Map<string, NodeJS.Timeout>()
+  private monitoring = false
+  private cfg!: RecoveryConfig
 
-  constructor(
-    private cfg: RecoveryConfig,
-    private readonly io: RecoveryIo,
-  ) {}
+  constructor(private readonly io: RecoveryIo) {}
 
-  /** recovery.cf read again (halo-heartbeat -r): the new policy applies to the failures already counted. */
+  /** recovery.cf as read at start, or again (halo-heartbeat -r): a new policy applies to the failures already counted. */
   configure(cfg: RecoveryConfig): void {
     this.cfg = cfg
+    this.io.log.info(`local recovery (${cfg.file ?? 'no recovery.cf'}): default ${describePolicy(cfg.default)}${Object.entries(cfg.resources).map(([r, p]) => `; ${r} ${describePolicy(p)}`).join('')}`)
+    if (this.monitoring) this.monitor()
+  }
+
+  /** Starts (again) the engine's own monitors of the resources recovery.cf gives a monitor= interval. */
+  monitor(): void {
+    this.stop()
+    this.monitoring = true
+    for (const g of this.io.groups()) {
+      for (const r of g.resources) {
+        const every = policyOf(this.cfg, r).monitorMs
+        if (every > 0) this.schedule(r, every)
+      }
+    }
+  }
+
+  stop(): void {
+    this.monitoring = false
+    for (const timer of this.monitors.values()) clearTimeout(timer)
+    this.monitors.clear()
+  }
+
+  /** One status check after `every` ms, then the next: never two of the same resource at once. */
+  private schedule(r: Resource, every: number): void {
+    const name = resourceName(r)
+    const timer = setTimeout(async () => {
+      const at = this.locate(name)
+      // only what this node holds, settled: a resource a transition is stopping has not failed
+      if (!('error' in at) && !this.io.negotiation.restartRefused(at.side) && !(await this.io.rm.isRunning(r))) {
+        const a = await this.recover(name, `the engine's monitor (status every ${formatDuration(every)})`)
+        if (!a.ok) this.io.log.warn(a.error)
+      }
+      if (this.monitors.get(name) === timer) this.schedule(r, every)
+    }, every)
+    timer.unref()
+    this.monitors.set(name, timer)
   }
 
   /** A failure of `name` was seen by `by`: restart it in place, or move its group, as the policy says. */

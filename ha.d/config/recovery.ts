@@ -6,12 +6,15 @@
  *   default   migration-threshold=3 failure-timeout=10min
  *   appserver migration-threshold=5 failure-timeout=1h
  *   IPaddr::10.0.0.5/24 migration-threshold=0
+ *   mysql     monitor=10s
  *
  * A resource is named as haresources names it: its script (`appserver`), or, when several resources run
  * the same script, its full spelling (`IPaddr::10.0.0.5/24`). migration-threshold: how many restarts in
  * place a resource gets within the window (INFINITY: no limit); the next failure moves its group to the
- * peer. failure-timeout: how long a failure is counted (a bare number is seconds; 0: for ever). A key a
- * resource's line leaves out comes from the default line.
+ * peer. failure-timeout: how long a failure is counted (a bare number is seconds; 0: for ever). monitor:
+ * the engine runs the resource's status that often while this node holds its group, and a resource found
+ * stopped is a failure (Pacemaker's op monitor, for clusters without halo-mon; 0, the default: off). A key
+ * a resource's line leaves out comes from the default line.
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -24,6 +27,8 @@ export interface FailurePolicy {
   threshold: number | null
   /** ms a failure is counted for; 0: for ever */
   windowMs: number
+  /** ms between the engine's own status checks of the resource; 0: none */
+  monitorMs: number
 }
 
 export interface RecoveryConfig {
@@ -39,7 +44,7 @@ export interface RecoveryConfig {
  * restart cures costs the service the restart alone; a crash loop moves to the healthy node instead of
  * restarting for ever (Pacemaker's own default, INFINITY, hides it); a failure of last month counts no more.
  */
-export const DEFAULT_POLICY: FailurePolicy = { threshold: 3, windowMs: 600_000 }
+export const DEFAULT_POLICY: FailurePolicy = { threshold: 3, windowMs: 600_000, monitorMs: 0 }
 
 interface Named {
   script: string
@@ -64,7 +69,7 @@ export function findResource<R extends Named>(groups: readonly { resources: read
   return { why: `no resource of haresources is ${name} (there are ${all.map(resourceName).join(', ') || 'none'})` }
 }
 
-const KEYS = ['migration-threshold', 'failure-timeout'] as const
+const KEYS = ['migration-threshold', 'failure-timeout', 'monitor'] as const
 
 export function parseRecoveryCf(text: string, file: string, groups: readonly { resources: readonly Named[] }[]): RecoveryConfig {
   const errors: ConfigError[] = []
@@ -86,8 +91,12 @@ export function parseRecoveryCf(text: string, file: string, groups: readonly { r
           const ms = parseDuration(value, pacemakerTime)
           if (ms === undefined) throw new ConfigError(file, no, `failure-timeout=${value}: give a time such as 600, 90s or 10min (0: failures are never forgotten)`)
           set.windowMs = ms
+        } else if (key === 'monitor') {
+          const ms = parseDuration(value, pacemakerTime)
+          if (ms === undefined || (ms > 0 && ms < 100)) throw new ConfigError(file, no, `monitor=${value}: give an interval such as 10s (at least 100ms; 0: no monitoring)`)
+          set.monitorMs = ms
         } else {
-          throw new ConfigError(file, no, `${pair}: recovery.cf sets ${KEYS.map((k) => `${k}=`).join(' and ')}`)
+          throw new ConfigError(file, no, `${pair}: recovery.cf sets ${KEYS.map((k) => `${k}=`).join(', ')}`)
         }
       }
       lines.push({ no, name, set })
@@ -127,4 +136,5 @@ export function readRecoveryCf(confDir: string, groups: readonly { resources: re
 export const policyOf = (cfg: RecoveryConfig, r: Named): FailurePolicy => cfg.resources[resourceName(r)] ?? cfg.default
 
 /** A policy as recovery.cf writes it. */
-export const describePolicy = (p: FailurePolicy): string => `migration-threshold=${p.threshold ?? 'INFINITY'} failure-timeout=${p.windowMs === 0 ? '0' : formatDuration(p.windowMs)}`
+export const describePolicy = (p: FailurePolicy): string =>
+  `migration-threshold=${p.threshold ?? 'INFINITY'} failure-timeout=${p.windowMs === 0 ? '0' : formatDuration(p.windowMs)}${p.monitorMs ? ` monitor=${formatDuration(p.monitorMs)}` : ''}`

@@ -34,6 +34,17 @@ export interface StatusOptions {
 
 export type Health = 'ok' | 'degraded' | 'down'
 
+/** The failures the engine counted for a resource (local recovery), and its recovery.cf policy. */
+export interface Failures {
+  count: number
+  /** migration-threshold: restarts in place allowed; null: INFINITY */
+  threshold: number | null
+  /** failure-timeout in ms; 0: never forgotten */
+  windowMs: number
+  /** ISO time of each failure counted */
+  at: string[]
+}
+
 export interface StatusReport {
   node: string
   /** ISO time of this report */
@@ -48,7 +59,7 @@ export interface StatusReport {
     owner: string
     /** who runs it now: a node's name, 'transition', or null when nobody does or it is not known */
     heldBy: string | null
-    resources: { name: string; state: 'running' | 'stopped' | 'unknown'; detail?: string }[]
+    resources: { name: string; state: 'running' | 'stopped' | 'unknown'; detail?: string; failures?: Failures }[]
   }[]
   /** only when haresources runs DRBD (drbddisk, drbd) */
   drbd?: DrbdStatus
@@ -123,7 +134,11 @@ export async function collectStatus(o: StatusOptions): Promise<StatusReport> {
   const peer = nodes.find((n) => !n.self)
   const peerAlive = peer && peer.status !== 'dead' && peer.status !== 'unknown' && peer.status !== 'init'
   const groups: StatusReport['groups'] = haresources.map((g, i) => {
-    const rs = g.resources.map((r, j) => ({ name: [r.script, ...r.args].join('::'), ...resources[i][j] }))
+    const rs = g.resources.map((r, j) => {
+      const name = [r.script, ...r.args].join('::')
+      const f = es?.failures?.find((x) => x.resource === name)
+      return { name, ...resources[i][j], failures: f && { count: f.count, threshold: f.threshold, windowMs: f.windowMs, at: f.failures } }
+    })
     let heldBy = holder(es?.resources, self, peerAlive ? peer.name : undefined, g.node)
     // the engine down: what runs here is all this node knows
     if (!es && rs.some((r) => r.state === 'running')) heldBy = self

@@ -1,12 +1,19 @@
 /** `halo status`'s three faces: the screen (as crm_mon -1 reads), JSON for scripts, XML for crm_mon's users. */
-import type { StatusReport } from './collect.ts'
+import { formatDuration } from '../../lib/time.ts'
+import type { Failures, StatusReport } from './collect.ts'
 
-const since = (iso?: string) => (iso ? `, up since ${iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}` : '')
+const stamp = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')
+
+/** A resource's failures as the engine counts them, when there are any. */
+const failed = (f?: Failures) =>
+  f && f.count > 0 ? `; ${f.count} failure(s) (migration-threshold ${f.threshold ?? 'INFINITY'}${f.windowMs ? ` within ${formatDuration(f.windowMs)}` : ''}), last at ${stamp(f.at[f.at.length - 1])}` : ''
+
+const since = (iso?: string) => (iso ? `, up since ${stamp(iso)}` : '')
 
 export function renderText(r: StatusReport): string {
   const out: string[] = []
   const engine = r.engine.running ? `halo-heartbeat ${r.engine.version}, pid ${r.engine.pid}` : `ENGINE DOWN: ${r.engine.error}`
-  out.push(`Cluster status on ${r.node} at ${r.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} (${engine})`)
+  out.push(`Cluster status on ${r.node} at ${stamp(r.time)} (${engine})`)
   out.push(`Health: ${r.health.toUpperCase()}`)
   if (r.configError) out.push(`Configuration: ${r.configError}`)
   out.push('', 'Nodes:')
@@ -25,7 +32,7 @@ export function renderText(r: StatusReport): string {
     const held = g.heldBy === null ? 'held by nobody known' : g.heldBy === 'transition' ? 'in transition' : `held by ${g.heldBy}`
     out.push(`  * ${g.resources[0]?.name ?? '(empty)'} (preferred ${g.owner}): ${held}`)
     const width = Math.max(...g.resources.map((x) => x.name.length))
-    for (const x of g.resources) out.push(`      ${x.name.padEnd(width)}  ${x.state} on ${r.node}${x.detail ? ` (${x.detail})` : ''}`)
+    for (const x of g.resources) out.push(`      ${x.name.padEnd(width)}  ${x.state} on ${r.node}${x.detail ? ` (${x.detail})` : ''}${failed(x.failures)}`)
   }
   if (r.drbd) {
     out.push('', 'DRBD:')
@@ -68,7 +75,7 @@ export function renderXml(r: StatusReport): string {
     el('engine', r.engine),
     el('nodes', {}, r.nodes.map((n) => el('node', { name: n.name, self: n.self, status: n.status, generation: n.generation, since: n.since }, n.links.map((l) => el('link', l, [], i3)), i2))),
     el('ping-nodes', {}, r.pingNodes.map((p) => el('ping-node', p, [], i2))),
-    el('groups', {}, r.groups.map((g) => el('group', { owner: g.owner, 'held-by': g.heldBy }, g.resources.map((x) => el('resource', x, [], i3)), i2))),
+    el('groups', {}, r.groups.map((g) => el('group', { owner: g.owner, 'held-by': g.heldBy }, g.resources.map(({ failures: f, ...x }) => el('resource', f && f.count > 0 ? { ...x, 'fail-count': f.count, 'migration-threshold': f.threshold ?? 'INFINITY', 'failure-timeout-ms': f.windowMs, 'last-failure': f.at[f.at.length - 1] } : x, [], i3)), i2))),
     ...(r.drbd ? [el('drbd', { error: r.drbd.error }, r.drbd.resources.map((d) => el('resource', { name: d.name, role: d.role, disk: d.disk }, d.peers.map((p) => el('peer', p, [], i3)), i2)))] : []),
     el('mon', { at: r.mon.at, running: r.mon.running, error: r.mon.error }, r.mon.services.map((s) => el('service', s, [], i2))),
     el('fencing', { configured: r.fencing.configured }, [
