@@ -29,6 +29,8 @@ export const BOTH_STARTING_MS = 10_000
 /** A standby request the peer does not answer within this is cancelled (STANDBY_INIT_TO_MS). */
 export const STANDBY_REPLY_MS = 10_000
 const FAILBACK_RETRY_MS = 1000
+/** who asks for the standby that hands over groups that failed to start, as the event history says */
+const FAILED_START = 'the failed start (the peer runs them instead)'
 
 type State = 'init' | 'starting' | 'rscrcvd' | 'stable' | 'healing' | 'shutdown'
 type Standby = 'not' | 'me' | 'other' | 'done'
@@ -64,7 +66,7 @@ export class Negotiation {
   /** groups that failed to start here, to hand to the peer once the transition settles */
   private failed = 0
   /** why they are handed over, for the event history */
-  private failedOrigin = 'the failed start (the peer runs them instead)'
+  private failedOrigin = FAILED_START
   /** what we hold only because the peer was declared dead: what a healed partition gives back */
   private tookOver = 0
   /** a partition healed: the peer's next stable answer tells whether anyone runs our own groups */
@@ -281,6 +283,7 @@ export class Negotiation {
     if (!this.io.peerAlive()) {
       this.io.log.warn(`no peer is up to take the groups that failed to start [${set}]: they stay stopped`)
       this.failed = 0
+      this.failedOrigin = FAILED_START
       return
     }
     if (this.standby !== 'not' || !this.otherStable || this.state !== 'stable' || this.pending > 0) {
@@ -290,7 +293,7 @@ export class Negotiation {
     this.failed = 0
     this.io.log.info(`giving the groups that failed to start [${set}] to the peer`)
     this.askStandby(set, this.failedOrigin)
-    this.failedOrigin = 'the failed start (the peer runs them instead)'
+    this.failedOrigin = FAILED_START
   }
 
   /** Why a restart in place of part of a `side` group cannot run now; undefined when it can. */

@@ -38,11 +38,15 @@ const TAKEOVERS: Record<string, string> = {
   'standby takeover': 'went standby',
 }
 
-interface Pending {
-  peer: string
+/** Steps timed from a first one: the monotonic `t0`, and the wall clock then. */
+interface Timeline {
   t0: number
   at0: Date
   steps: TimelineStep[]
+}
+
+interface Pending extends Timeline {
+  peer: string
   failed: boolean
   /** the peer was never heard from since this engine started: a start alone, not a failover */
   alone: boolean
@@ -53,7 +57,7 @@ interface Pending {
 export class Recorder {
   private pending?: Pending
   /** a restart in place under way: its timeline */
-  private restarting?: Pending & { resource: string }
+  private restarting?: Timeline & { resource: string }
 
   constructor(
     private readonly node: string,
@@ -75,7 +79,11 @@ export class Recorder {
     this.step(what, now - ago)
   }
 
-  private step(what: string, t = performance.now(), p: Pending | undefined = this.pending): void {
+  private step(what: string, t = performance.now()): void {
+    this.stepOn(this.pending, what, t)
+  }
+
+  private stepOn(p: Timeline | undefined, what: string, t = performance.now()): void {
     if (!p) return
     const ms = Math.max(0, Math.round(t - p.t0))
     p.steps.push({ at: new Date(p.at0.getTime() + ms).toISOString(), ms, what })
@@ -151,18 +159,18 @@ export class Recorder {
 
   started(r: Resource): void {
     this.step(startedWords(r))
-    this.step(`${describe(r)} started`, undefined, this.restarting)
+    this.stepOn(this.restarting, startedWords(r))
   }
 
   stopped(r: Resource): void {
-    this.step(`${describe(r)} stopped`, undefined, this.restarting)
+    this.stepOn(this.restarting, `${describe(r)} stopped`)
   }
 
   /** A restart in place of `resource` (and what follows it in its group) begins, because of `cause`. */
   restartBegin(resource: string, cause: string): void {
     const now = performance.now()
-    this.restarting = { peer: '', t0: now, at0: new Date(), steps: [], failed: false, alone: false, sides: new Set(), resource }
-    this.step(cause, now, this.restarting)
+    this.restarting = { t0: now, at0: new Date(), steps: [], resource }
+    this.stepOn(this.restarting, cause, now)
   }
 
   /** The restart in place ended: `ok` when everything runs again; `text` says how it went. */
@@ -170,7 +178,7 @@ export class Recorder {
     const p = this.restarting
     if (!p) return
     this.restarting = undefined
-    this.step(ok ? 'everything running again' : text, undefined, p)
+    this.stepOn(p, ok ? 'everything running again' : text)
     const ms = p.steps[p.steps.length - 1].ms
     this.record({ kind: 'restart', resource: p.resource, ok, ms, timeline: p.steps, text })
   }

@@ -115,7 +115,7 @@ export class Recovery {
     }
     const bound = at.group.resources.slice(at.index).find((r) => PLACE_BOUND.test(r.script))
     if (bound) return this.failover(at, `${at.name} failed and restarting it would stop ${resourceName(bound)}`, seen)
-    return this.restartInPlace(at, `failure of ${at.name} seen by ${by} (${tally})`)
+    return this.restartInPlace(at, `failure of ${at.name} seen by ${by} (${tally})`, `; ${tally}`)
   }
 
   /** The admin's restart in place: no failure counted; the disk and the VIP are moved only by hb_standby. */
@@ -192,7 +192,7 @@ export class Recovery {
    * Stops the resource and those after it in its group (right to left), starts them again (left to right).
    * A start that fails stops the side and hands it to the peer at once.
    */
-  private async restartInPlace(at: Located, cause: string): Promise<Answer> {
+  private async restartInPlace(at: Located, cause: string, note = ''): Promise<Answer> {
     const part = at.group.resources.slice(at.index)
     const names = part.map(resourceName)
     const order = `stopped ${[...names].reverse().join(', ')}; started ${names.join(', ')}`
@@ -209,7 +209,7 @@ export class Recovery {
           return true
         }
         if (await rm.takeGroup(part)) {
-          const text = `${at.name} restarted in place in ${Math.round(performance.now() - t0)} ms (${order})`
+          const text = `${at.name} restarted in place in ${Math.round(performance.now() - t0)} ms (${order})${note}`
           recorder.restartDone(true, text)
           answer = { ok: true, message: text }
           return true

@@ -19,8 +19,8 @@ const actions = (n: HaloNode, from: number) => calls(n).slice(from).filter((c) =
 const halo = (n: HaloNode, ...args: string[]) => n.vm.exec([bin('halo'), ...args], { timeout: 60_000 })
 
 /** nodea holds `haresources`' one group, nodeb nothing; recovery.cf as given (none when undefined). */
-async function pair(t: Test, recoveryCf: string | undefined, haresources = 'nodea hbtest::r1 hbtest::r2 hbtest::r3\n') {
-  const [a, b] = await cluster(t, { haresources })
+async function pair(t: Test, recoveryCf: string | undefined, haresources = 'nodea hbtest::r1 hbtest::r2 hbtest::r3\n', engineEnv?: Record<string, string>) {
+  const [a, b] = await cluster(t, { haresources, engineEnv })
   for (const n of [a, b]) {
     if (recoveryCf !== undefined) writeFileSync(join(n.dir, 'etc/ha.d/recovery.cf'), recoveryCf)
     // a script named IPaddr that is hbtest: a VIP whose state the test can read
@@ -36,7 +36,7 @@ t.test('under the threshold: restarted in place, right to left then left to righ
   const [a, b] = await pair(t, 'default migration-threshold=1 failure-timeout=1h\n')
   const before = calls(a).length
   const first = await request(a, { op: 'recover', resource: 'hbtest::r2', by: 'the test' })
-  t.match(first, { ok: true, message: /^hbtest::r2 restarted in place in \d+ ms \(stopped hbtest::r3, hbtest::r2; started hbtest::r2, hbtest::r3\)$/ })
+  t.match(first, { ok: true, message: /^hbtest::r2 restarted in place in \d+ ms \(stopped hbtest::r3, hbtest::r2; started hbtest::r2, hbtest::r3\); failure 1 within 1h; migration-threshold 1$/ })
   t.same(actions(a, before), ['stop r3', 'stop r2', 'start r2', 'start r3'], 'r3 and r2 stopped, started again; r1 untouched')
   t.ok(runsExactly(a, ALL) && runsExactly(b, []), 'everything runs on nodea again')
   const r2 = await counted(a, 'hbtest::r2')
@@ -142,4 +142,16 @@ t.test("recovery.cf's monitor=: the engine finds a stopped resource itself and a
   await until('the group moved to nodeb', () => runsExactly(a, []) && runsExactly(b, ALL), 30_000)
   t.match(journal(a).find((e) => e.kind === 'standby'), { set: 'local', origin: /^local recovery: 2 failure\(s\) of hbtest::r2 within 1h, more than its migration-threshold 1$/ })
   t.equal(journal(a).filter((e) => e.kind === 'restart').length, 1, 'one restart only')
+})
+
+t.test("a stop that fails during a restart: the engine's stop-failure rule, nothing started again", async (t) => {
+  const [a, b] = await pair(t, undefined, undefined, { HALO_STOP_FAILURE: 'log', HALO_STOP_TRIES: '2', HALO_STOP_RETRY: '50ms' })
+  writeFileSync(join(a.dir, 'var/lib/heartbeat/hbtest/r3.fail-stop'), '')
+  const before = calls(a).length
+  const answer = await request(a, { op: 'recover', resource: 'hbtest::r2', by: 'the test' })
+  t.match(answer, { ok: false, error: "restart of hbtest::r2: a stop failed; the engine's stop-failure rule applies and nothing is started again" })
+  t.same(actions(a, before), ['stop r3', 'stop r3', 'stop r2'], 'r3 tried twice (HALO_STOP_TRIES), r2 stopped all the same, nothing started')
+  t.ok(a.running('r3') && !a.running('r2') && runsExactly(b, []), 'r3 still runs on nodea, nothing moved to nodeb')
+  t.match(a.haLog(), /hbtest::r3 cannot be stopped .* last resort log/)
+  t.match(journal(a).filter((e) => e.kind === 'stop-failed' || e.kind === 'restart'), [{ kind: 'stop-failed', resource: 'hbtest::r3' }, { kind: 'restart', ok: false, resource: 'hbtest::r2' }])
 })
