@@ -12,7 +12,6 @@
 import { Logger, ocfLogSinks } from '../../lib/log.ts'
 import { HaloError, UsageError } from '../../lib/errors.ts'
 import { ask, controlSocket } from '../control.ts'
-import { asker } from './ask-resources.ts'
 
 export const NAME = 'halo-recover.alert'
 export const usage = `usage: ${NAME} -s SERVICE -g GROUP -h HOSTS -t TIME [-u|-a|-D|-T|-O] [RESOURCE]
@@ -130,7 +129,8 @@ export async function recoverAlert(argv: readonly string[], env: NodeJS.ProcessE
     }
     if (await counted()) return 0
     const summary = summaryOf(output, env)
-    const by = asker(NAME, { ...env, MON_GROUP: a.group, MON_SERVICE: a.service, MON_LAST_SUMMARY: summary })
+    // from mon's own arguments: its process (halo-mon, or mon's perl) names nothing more
+    const by = `${NAME} (mon alert for ${a.group}/${a.service}${summary ? `: ${summary}` : ''})`
     log.info(`${a.group}/${a.service} failed${summary ? ` (${summary})` : ''}: asking the engine to recover ${a.resource}`)
     const answer = await ask({ op: 'recover', resource: a.resource, by }, socket, ANSWER_MS).catch((e: unknown) => {
       throw e instanceof HaloError ? new HaloError(1, `cannot recover ${a.resource}: ${e.message}`) : e

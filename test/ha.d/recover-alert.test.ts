@@ -68,7 +68,7 @@ t.test('a failure: the engine is asked to recover the resource, by mon group/ser
   t.same([r.code, r.stdout, r.stderr], [0, 'appserver restarted in place on node1 (failure 1 of 3 within 10 min)\n', ''])
   t.equal(seen.length, 1)
   t.match(seen[0], { op: 'recover', resource: 'appserver' })
-  t.match((seen[0] as { by: string }).by, /^halo-recover\.alert run by .* \(halo-mon alert for service\/appserver: 192\.0\.2\.10\)$/)
+  t.equal((seen[0] as { by: string }).by, 'halo-recover.alert (mon alert for service/appserver: 192.0.2.10)', 'who asked, for the history')
   const lines = readFileSync(log, 'utf8')
   t.match(lines, /halo-recover\.alert\[\d+\]: \S+ info: service\/appserver failed \(192\.0\.2\.10\): asking the engine to recover appserver\n/)
   t.match(lines, /info: service\/appserver: appserver restarted in place on node1/)
