@@ -47,6 +47,9 @@ interface Located {
   side: 'local' | 'foreign'
 }
 
+/** The disk or VIP resource a restart in place of `at` would stop, if any. */
+const placeBound = (at: Located): Resource | undefined => at.group.resources.slice(at.index).find((r) => PLACE_BOUND.test(r.script))
+
 export class Recovery {
   private readonly failures = new Map<string, Failure[]>()
   /** the engine's own monitors, by resource */
@@ -113,7 +116,7 @@ export class Recovery {
     if (policy.threshold !== null && n > policy.threshold) {
       return this.failover(at, `${n} failure(s) of ${at.name}${within}, more than its migration-threshold ${policy.threshold}`, seen)
     }
-    const bound = at.group.resources.slice(at.index).find((r) => PLACE_BOUND.test(r.script))
+    const bound = placeBound(at)
     if (bound) return this.failover(at, `${at.name} failed and restarting it would stop ${resourceName(bound)}`, seen)
     return this.restartInPlace(at, `failure of ${at.name} seen by ${by} (${tally})`, `; ${tally}`)
   }
@@ -122,7 +125,7 @@ export class Recovery {
   async restart(name: string): Promise<Answer> {
     const at = this.locate(name)
     if ('error' in at) return at
-    const bound = at.group.resources.slice(at.index).find((r) => PLACE_BOUND.test(r.script))
+    const bound = placeBound(at)
     if (bound) return { ok: false, error: `restart ${at.name} refused, nothing done: it would stop ${resourceName(bound)}; move the group with hb_standby instead` }
     const refused = this.io.negotiation.restartRefused(at.side)
     if (refused) return { ok: false, error: `restart ${at.name} refused, nothing done: ${refused}` }
@@ -208,7 +211,7 @@ export class Recovery {
           answer = { ok: false, error: text }
           return true
         }
-        if (await rm.takeGroup(part)) {
+        if (await rm.takeGroup(part, true)) {
           const text = `${at.name} restarted in place in ${Math.round(performance.now() - t0)} ms (${order})${note}`
           recorder.restartDone(true, text)
           answer = { ok: true, message: text }

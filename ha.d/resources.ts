@@ -80,11 +80,15 @@ export class ResourceManager {
     }
   }
 
-  /** Starts a group; on the first failure stops what it started (right→left) and returns false. */
-  async takeGroup(group: readonly Resource[]): Promise<boolean> {
+  /**
+   * Starts a group; on the first failure stops what it started (right→left) and returns false.
+   * `justStopped`: this engine has just stopped every one of them cleanly (a restart in place), so no
+   * status is asked first: one agent run less per resource in the outage.
+   */
+  async takeGroup(group: readonly Resource[], justStopped = false): Promise<boolean> {
     const t0 = performance.now()
     for (const [i, r] of group.entries()) {
-      if (await this.isRunning(r)) {
+      if (!justStopped && (await this.isRunning(r))) {
         this.opts.log.info(`${describe(r)} is already running`)
         continue
       }
