@@ -6,6 +6,7 @@
  *   {"fail":"…","at":"…ns"}  an attempt failed; the next one starts a new connection
  * A commit that gets no answer is not counted: whether it landed is unknown, so it is never claimed.
  */
+import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { UsageError } from '../lib/errors.ts'
 import { Connection, type Login } from './mysql-wire.ts'
@@ -42,6 +43,44 @@ async function writeRows(host: string, paceMs: number): Promise<never> {
   }
 }
 
+/**
+ * The application server's users: one request after another to its agent port (connect, read its
+ * greeting), each reported as a JSON line as the writer's commits are: {"ok":N,"at":…} or {"fail":…}.
+ */
+async function requestServer(host: string, port: number, paceMs: number): Promise<never> {
+  const say = (what: object) => process.stdout.write(`${JSON.stringify({ ...what, at: String(process.hrtime.bigint()) })}\n`)
+  for (let n = 1; ; n++) {
+    try {
+      await greeting(host, port, CONNECT_MS)
+      say({ ok: n })
+    } catch (e) {
+      say({ fail: (e as Error).message })
+    }
+    await sleep(paceMs)
+  }
+}
+
+/** connects and resolves with the server's first bytes; rejects on a refusal, a reset or silence */
+function greeting(host: string, port: number, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host, port })
+    const timer = setTimeout(() => s.destroy(new Error(`no answer within ${ms} ms`)), ms)
+    s.once('data', (d) => {
+      clearTimeout(timer)
+      s.destroy()
+      resolve(String(d))
+    })
+    s.once('error', (e) => {
+      clearTimeout(timer)
+      reject(e)
+    })
+    s.once('close', () => {
+      clearTimeout(timer)
+      reject(new Error('closed without a greeting'))
+    })
+  })
+}
+
 /** the ids present in the table */
 export async function committedIds(host: string): Promise<number[]> {
   const conn = await Connection.open({ host, ...DEMO_LOGIN }, 5000)
@@ -62,12 +101,13 @@ export async function servedBy(host: string): Promise<string> {
   }
 }
 
-/** `halo demo-client VIP write PACE-MS | rows | host`, run in the client namespace */
+/** `halo demo-client VIP write PACE-MS | request PORT PACE-MS | rows | host`, run in the client namespace */
 export async function clientCommand(argv: readonly string[]): Promise<number> {
   const [host, what, pace] = argv
   if (host && what === 'write' && pace && Number(pace) >= 0) return writeRows(host, Number(pace))
+  if (host && what === 'request' && Number(argv[2]) > 0 && Number(argv[3]) >= 0 && argv.length === 4) return requestServer(host, Number(argv[2]), Number(argv[3]))
   if (host && what === 'rows' && argv.length === 2) console.log(JSON.stringify(await committedIds(host)))
   else if (host && what === 'host' && argv.length === 2) console.log(await servedBy(host))
-  else throw new UsageError('demo-client VIRTUAL-IP write PACE-MS | rows | host')
+  else throw new UsageError('demo-client VIRTUAL-IP write PACE-MS | request PORT PACE-MS | rows | host')
   return 0
 }

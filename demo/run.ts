@@ -1,16 +1,18 @@
 /**
  * `halo demo`: the example cluster on this machine, told as it happens. Builds the stack, starts a
  * client committing rows through the virtual IP, cuts the primary's power, shows the failover's
- * timeline and checks every committed row; closes the application server's port on the new primary
- * and shows mon moving the group; moves it back; freezes the primary and shows its peer powering it off
+ * timeline and checks every committed row; kills the application server and shows it restarted on the
+ * same node (local recovery: halo-mon, halo-recover.alert, recovery.cf); closes its port again and shows
+ * the group moving, as recovery.cf allows one restart here; moves it back; freezes the primary and shows its peer powering it off
  * through its BMC before taking over (skipped, said once, when the stack has no BMCs). Everything is
  * undone at the end, on Ctrl-C or on any failure, unless --keep (then it says how to enter each node).
  */
 import { join } from 'node:path'
 import { HaloError } from '../lib/errors.ts'
-import { freeze, lostRows, moveGroup, ms, powerCut, rejoin, serviceFailure, startClient, type Client, type Failover } from './scenario.ts'
+import { readFileSync } from 'node:fs'
+import { crash, freeze, lostRows, moveGroup, ms, powerCut, rejoin, serviceFailure, startClient, startRequests, type Client, type Failover } from './scenario.ts'
 import { ClosableScope } from './scope.ts'
-import { buildStack, VIP, type Stack } from './stack.ts'
+import { buildStack, exampleDir, VIP, type Stack } from './stack.ts'
 import { timeline, type FromNode } from './timeline.ts'
 
 const tty = process.stdout.isTTY
@@ -34,11 +36,15 @@ export async function demo(bin: string, keep: boolean): Promise<number> {
   // also closed when the demo ends otherwise: Ctrl-C, an error
   const scope = new ClosableScope()
   console.log(bold('halo demo: a MySQL + application server cluster on two virtual nodes'))
-  const stack = await step('bringing the cluster up', buildStack({ bin, scope, say: (s) => console.log(`  ${s}`) }))
+  // the example's policy, but one restart of the application server within 10 min: the second failure moves the group
+  const recoveryCf = readFileSync(join(exampleDir(bin), 'recovery.cf'), 'utf8').replace(/^appserver migration-threshold=\d+/m, 'appserver migration-threshold=1')
+  const stack = await step('bringing the cluster up', buildStack({ bin, scope, recoveryCf, say: (s) => console.log(`  ${s}`) }))
   console.log(`  node1 runs the group: data disk, virtual IP ${VIP}, MariaDB, application server, halo-mon`)
 
   console.log(bold('\nA client writes rows through the virtual IP'))
   const client = startClient(stack, bin, scope)
+  // the application server's users: a request to its agent port through the virtual IP, every 20 ms
+  const users = startRequests(stack, bin, scope)
   await step('the first commits', client.commitAfter(0n))
   await step('a second of traffic', until1s(client))
   console.log(`  ${client.acked.size} rows committed so far`)
@@ -53,8 +59,16 @@ export async function demo(bin: string, keep: boolean): Promise<number> {
   await step('moving the group to node1', moveGroup(stack, stack.nodes[0]))
   await checkRows(stack, bin, client)
 
-  console.log(bold('\nThe application server on node1 stops answering on its port'))
-  const failure = await step('waiting for halo-mon to notice and hand the group to node2', serviceFailure(stack, client, 'appserver'))
+  console.log(bold('\nThe application server on node1 crashes (killed)'))
+  console.log('  halo-mon sees its ports closed and runs halo-recover.alert, which asks the engine to recover it (recovery.cf)')
+  const crashed = await step('waiting for halo-mon to notice and the engine to restart it on node1', crash(stack, users, 'appserver'))
+  report(stack, crashed, 'application server killed', 'all', 'the crash', 'first request answered through the virtual IP')
+  console.log(`  ${crashed.to === crashed.from ? `restarted on ${crashed.to}: the data disk, the virtual IP and MariaDB were not touched` : `moved to ${crashed.to}`}`)
+  await checkRows(stack, bin, client)
+
+  console.log(bold('\nThe application server on node1 stops answering on its port again, within 10 minutes'))
+  console.log('  recovery.cf allows it one restart in 10 min here (migration-threshold=1): this failure moves the group')
+  const failure = await step('waiting for halo-mon to notice and the engine to hand the group to node2', serviceFailure(stack, client, 'appserver'))
   report(stack, failure, "application server's port 6460 closed", 'all')
   await checkRows(stack, bin, client)
 
@@ -72,6 +86,7 @@ export async function demo(bin: string, keep: boolean): Promise<number> {
     await step('node1, reset by its BMC, boots again and joins as the standby', rejoin(stack, stack.nodes[0]))
   }
   client.stop()
+  users.stop()
   if (stack.watcher.violations.length) throw new HaloError(1, `a resource ran on both nodes: ${stack.watcher.violations[0]}`)
   console.log(`\n  no resource ran on both nodes at any moment (${client.acked.size} rows, ${client.failures} failed attempts during the moves)`)
   if (keep) return keepRunning(stack, bin)
@@ -80,8 +95,8 @@ export async function demo(bin: string, keep: boolean): Promise<number> {
   return 0
 }
 
-function report(stack: Stack, f: Failover, fault: string, fromNode: FromNode, since = `the ${fault}`): void {
-  for (const line of timeline(f, stack.watcher.events, fault, fromNode)) console.log(line)
+function report(stack: Stack, f: Failover, fault: string, fromNode: FromNode, since = `the ${fault}`, served?: string): void {
+  for (const line of timeline(f, stack.watcher.events, fault, fromNode, served)) console.log(line)
   console.log(`  service back ${Math.round(ms(f.at, f.served))} ms after ${since}`)
 }
 

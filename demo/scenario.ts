@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { runOk } from '../lib/exec.ts'
 import { until } from '../lib/wait.ts'
-import { PID_FILE } from './appserver.ts'
+import { AGENT_PORT, PID_FILE } from './appserver.ts'
 import type { VirtualNode } from './node.ts'
 import type { Scope } from './scope.ts'
 import { VIP, type Stack } from './stack.ts'
@@ -29,7 +29,17 @@ export interface Client {
 
 /** starts the writer (`halo demo-client`) in the client namespace */
 export function startClient(stack: Stack, bin: string, scope: Scope, paceMs = 20): Client {
-  const child = spawn('ip', inClient(stack, bin, 'write', String(paceMs)), { stdio: ['ignore', 'pipe', 'inherit'] })
+  return startReporter(stack, bin, scope, ['write', String(paceMs)])
+}
+
+/** starts the application server's users: a request to its agent port through the virtual IP, one after another */
+export function startRequests(stack: Stack, bin: string, scope: Scope, paceMs = 20): Client {
+  return startReporter(stack, bin, scope, ['request', String(AGENT_PORT), String(paceMs)])
+}
+
+/** `halo demo-client` in the client namespace, its outcomes (a commit, an answered request) as a Client */
+function startReporter(stack: Stack, bin: string, scope: Scope, args: string[]): Client {
+  const child = spawn('ip', inClient(stack, bin, ...args), { stdio: ['ignore', 'pipe', 'inherit'] })
   const stop = () => child.kill('SIGKILL')
   scope.teardown(stop)
   const client: Client = {
@@ -126,6 +136,33 @@ export async function serviceFailure(stack: Stack, client: Client, service: Serv
   await stack.settled(to)
   const served = await client.commitAfter(stack.watcher.find(at, to, 'appserver up')!.at)
   return { from, to, at, served }
+}
+
+/** kills the service's process on the active node (SIGKILL, as a crash) */
+export async function kill(stack: Stack, service: Service): Promise<void> {
+  await stack.node(stack.watcher.active()).exec(service === 'appserver' ? ['sh', '-c', `kill -KILL "$(cat ${PID_FILE})"`] : ['pkill', '-KILL', '-x', 'mysqld|mariadbd'])
+}
+
+/**
+ * The service crashes on the active node (killed); resolves once `users` (the writer for MariaDB, the
+ * requests for the application server) are served again, with the node that runs it then: the same one
+ * when it was restarted in place (`to` is `from`), the peer after a failover.
+ */
+export async function crash(stack: Stack, users: Client, service: Service): Promise<Failover> {
+  const from = stack.watcher.active()
+  const at = now()
+  await kill(stack, service)
+  // down first: a sample from before the kill is no proof of a restart
+  const down = () => stack.watcher.find(at, from, `${service} down`)
+  await until(`${service} to go down on ${from}`, () => down() !== undefined, 10_000)
+  const back = () => {
+    const holder = stack.watcher.holder()
+    return holder === undefined ? undefined : stack.watcher.find(down()!.at, holder, `${service} up`)
+  }
+  await until(`${service} to run again, with the whole group on one node`, () => back() !== undefined, 60_000)
+  const up = back()!
+  const served = await users.commitAfter(up.at)
+  return { from, to: up.node, at, served }
 }
 
 /**

@@ -61,7 +61,16 @@ export interface StackOptions {
   say?: (step: string) => void
   /** which engine runs the nodes: halo's (the default), or the real Heartbeat 3.0.6 with its scripts */
   engine?: 'halo' | 'heartbeat'
+  /**
+   * mon.cf's alert: the example's halo-recover.alert (the default; restart in place under recovery.cf), or
+   * ha-down.alert (any failure moves the group: before local recovery, and on Heartbeat, which has none)
+   */
+  alert?: MonAlert
+  /** recovery.cf's text in place of the example's (a test's short failure-timeout) */
+  recoveryCf?: string
 }
+
+export type MonAlert = 'halo-recover' | 'ha-down'
 
 export interface Stack {
   nodes: readonly [VirtualNode, VirtualNode]
@@ -140,7 +149,8 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
     return new VirtualNode({ name: n.name, netns: ns[i], dir: join(root, n.name), addresses, command }, scope)
   }) as unknown as [VirtualNode, VirtualNode]
   const bmcs = lan ? await startBmcs(scope, lan, nodes) : undefined
-  for (const node of nodes) writeNodeFiles(node.spec.dir, example, bin, disk.device, heartbeat, bmcs)
+  const alert = heartbeat ? 'ha-down' : (opts.alert ?? 'halo-recover')
+  for (const node of nodes) writeNodeFiles(node.spec.dir, { example, bin, device: disk.device, heartbeat, alert, recoveryCf: opts.recoveryCf, bmcs })
   const programs = heartbeat ? heartbeatBin(root) : bin
   const haLog = (node: VirtualNode) => join(node.spec.dir, 'var/log/ha-log')
   const watcher = new Watcher(
@@ -218,7 +228,11 @@ const envArgv = (env: Record<string, string>, argv: readonly string[]) => ['env'
  * the example's files, made to fit this machine, in the node's own /etc/ha.d, /etc/mon, alert.d; with
  * BMCs, ha.cf's stonith_host lines filled in
  */
-function writeNodeFiles(dir: string, example: string, bin: string, device: string, heartbeat: boolean, bmcs?: ReadonlyMap<string, Bmc>): void {
+function writeNodeFiles(
+  dir: string,
+  f: { example: string; bin: string; device: string; heartbeat: boolean; alert: MonAlert; recoveryCf?: string; bmcs?: ReadonlyMap<string, Bmc> },
+): void {
+  const { example, bin, device, heartbeat, bmcs } = f
   const read = (f: string) => readFileSync(join(example, f), 'utf8')
   const put = (path: string, text: string, mode = 0o644) => {
     mkdirSync(dirname(join(dir, path)), { recursive: true })
@@ -239,7 +253,11 @@ function writeNodeFiles(dir: string, example: string, bin: string, device: strin
   } else {
     for (const [name, agent] of Object.entries(AGENTS)) symlinkSync(join(bin, '../agents', agent), join(dir, 'etc/ha.d/resource.d', name))
   }
-  put('etc/mon/mon.cf', read('mon.cf'))
+  // ha-down.alert takes no argument: the resource halo-recover.alert names goes with it
+  put('etc/mon/mon.cf', f.alert === 'ha-down' ? read('mon.cf').replace(/alert halo-recover\.alert\b.*$/gm, 'alert ha-down.alert') : read('mon.cf'))
+  if (!heartbeat) put('etc/ha.d/recovery.cf', f.recoveryCf ?? read('recovery.cf'))
   put('etc/mon/auth.cf', read('auth.cf'))
   put('usr/lib/mon/alert.d/ha-down.alert', read('ha-down.alert').replaceAll('/usr/lib/heartbeat/hb_standby', heartbeat ? HB_STANDBY : join(bin, 'hb_standby')), 0o755)
+  // as the package links it (pkg/deb.ts)
+  symlinkSync(join(bin, 'halo-recover-alert'), join(dir, 'usr/lib/mon/alert.d/halo-recover.alert'))
 }

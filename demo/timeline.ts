@@ -6,7 +6,7 @@ import { ms, type Failover } from './scenario.ts'
 import type { Event } from './watch.ts'
 
 /** the events worth telling: the engine's decisions and fences, resources and power coming and going */
-const TOLD = [/is dead/, /STONITH|fenc|powered off/, /standby|giving up|give up|taking over|takeover|acquir|releas/i, /^(disk|vip|mysql|appserver|mon) (up|down)$/, /^power (on|off)$/]
+const TOLD = [/is dead/, /STONITH|fenc|powered off/, /standby|giving up|give up|taking over|takeover|acquir|releas/i, /failed \(seen by|restarted in place|restart of/, /^(disk|vip|mysql|appserver|mon) (up|down)$/, /^power (on|off)$/]
 
 const WORDS: Record<string, string> = {
   'disk up': 'data disk mounted on /srv/ha',
@@ -30,7 +30,7 @@ const WORDS: Record<string, string> = {
  */
 export type FromNode = 'all' | 'power' | 'none'
 
-export function timeline(f: Failover, events: readonly Event[], fault: string, fromNode: FromNode = 'all'): string[] {
+export function timeline(f: Failover, events: readonly Event[], fault: string, fromNode: FromNode = 'all', served = 'first commit through the virtual IP'): string[] {
   const line = (at: bigint, who: string, what: string) => `  ${`+${Math.round(ms(f.at, at))} ms`.padStart(10)}  ${who.padEnd(7)} ${what}`
   const fromTold = (e: Event) => fromNode === 'all' || (fromNode === 'power' && e.what.startsWith('power '))
   const told = events
@@ -38,5 +38,5 @@ export function timeline(f: Failover, events: readonly Event[], fault: string, f
     // a power switch is dated by the power log, the rest by the sample that saw it
     .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
     .map((e) => line(e.at, e.node, WORDS[e.what] ?? e.what.replace(/^\S+ \S+ \w+: /, '')))
-  return [line(f.at, f.from, fault), ...told, line(f.served, 'client', `first commit through the virtual IP, served by ${f.to}`)]
+  return [line(f.at, f.from, fault), ...told, line(f.served, 'client', `${served}, served by ${f.to}`)]
 }

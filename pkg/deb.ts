@@ -18,6 +18,11 @@ const src = (...p: string[]) => join(repo, ...p)
 const LIB = 'usr/lib/halo'
 /** halo's commands on PATH: "path:program in /usr/lib/halo/bin" */
 const COMMANDS = ['usr/sbin/halo-heartbeat:halo-heartbeat', 'usr/sbin/halo-mon:halo-mon', 'usr/bin/halo:halo', 'usr/sbin/halo-drbd-peer-outdater:drbd-peer-outdater']
+/**
+ * halo's mon alerts, in the alertdir of Debian's mon and of the example's mon.cf (halo-mon and mon find them
+ * there): "name:program in /usr/lib/halo/bin". A name of halo's own, so no other package has it.
+ */
+const ALERTS = ['usr/lib/mon/alert.d/halo-recover.alert:halo-recover-alert']
 /** extra OCF names (resource-agents users know IPaddr2) */
 const OCF_ALIASES = { IPaddr2: 'IPaddr' }
 /**
@@ -84,7 +89,7 @@ async function stage(root: string, version: string): Promise<void> {
 
   for (const agent of readdirSync(src('dist/agents'))) link(root, `usr/lib/ocf/resource.d/halo/${agent}`, `${LIB}/agents/${agent}`)
   for (const [alias, agent] of Object.entries(OCF_ALIASES)) link(root, `usr/lib/ocf/resource.d/halo/${alias}`, `${LIB}/agents/${agent}`)
-  for (const pair of COMMANDS) {
+  for (const pair of [...COMMANDS, ...ALERTS]) {
     const [path, program] = pair.split(':')
     link(root, path, `${LIB}/bin/${program}`)
   }

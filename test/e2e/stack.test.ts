@@ -17,11 +17,12 @@ import { buildStack, type Stack } from '../../demo/stack.ts'
 const bin = fileURLToPath(new URL('../../dist/bin', import.meta.url))
 if (!existsSync(`${bin}/halo`)) throw new Error('dist/bin/halo is missing: run node build.ts first')
 
+/** ha-down.alert in mon.cf: these tests are of the failover on a service failure (test/e2e/recover.test.ts: the restart in place) */
 async function cluster(t: Test): Promise<{ stack: Stack; client: Client }> {
   // closed when the test ends, or when its process exits first
   const scope = new ClosableScope()
   t.teardown(() => scope.close())
-  const stack = await buildStack({ bin, scope })
+  const stack = await buildStack({ bin, scope, alert: 'ha-down' })
   t.teardown(() => {
     if (!t.passing()) for (const n of stack.nodes) t.comment(`${n.name}'s ha-log:\n${existsSync(stack.haLog(n)) ? readFileSync(stack.haLog(n), 'utf8') : ''}`)
   })

@@ -18,6 +18,7 @@ import { parseAuthKeys } from '../../ha.d/config/authkeys.ts'
 import { parseHaCf } from '../../ha.d/config/hacf.ts'
 import { parseHaresources } from '../../ha.d/config/haresources.ts'
 import { parseFenceCf } from '../../ha.d/fence-cf.ts'
+import { parseRecoveryCf } from '../../ha.d/config/recovery.ts'
 import { until } from '../../lib/wait.ts'
 import { parseAuthCf } from '../../mon/authcf.ts'
 import { parseMonCf } from '../../mon/config/moncf.ts'
@@ -42,7 +43,14 @@ t.test("halo's parsers take every file without a warning", async (t) => {
   t.equal(group.resources.length, 6, 'haresources: one group of six resources')
   t.equal(parseAuthKeys(read('authkeys'), path('authkeys')).use.method, 'sha1', 'authkeys: signed with a secret')
   t.same(parseFenceCf(read('fence.cf'), path('fence.cf'), NODES).devices, [], 'fence.cf: its devices are commented out')
-  t.same(parseMonCf(read('mon.cf'), path('mon.cf')).warnings, [], 'mon.cf')
+  const mon = parseMonCf(read('mon.cf'), path('mon.cf'))
+  t.same(mon.warnings, [], 'mon.cf')
+  const recovery = parseRecoveryCf(read('recovery.cf'), path('recovery.cf'), [group])
+  t.same(Object.keys(recovery.resources).map((r) => r.split('::')[0]).sort(), ['appserver', 'mysqld'], 'recovery.cf: a policy for MariaDB and the application server')
+  // each service's alert recovers a resource of the group, by the name recovery.cf and the engine know it
+  const recovered = mon.config.watches.flatMap((w) => w.services.flatMap((s) => s.periods.flatMap((p) => p.alert.filter((a) => a.name === 'halo-recover.alert').map((a) => a.args[0]))))
+  t.same(recovered, ['mysqld', 'appserver', 'appserver'], "mon.cf: halo-recover.alert for MariaDB's and the application server's services")
+  for (const r of recovered) t.ok(group.resources.some((g) => g.script === r), `${r} is a resource of haresources`)
   const authWarnings: string[] = []
   parseAuthCf(read('auth.cf'), path('auth.cf'), (w) => authWarnings.push(w))
   t.same(authWarnings, [], 'auth.cf')

@@ -30,6 +30,7 @@ const PROGRAMS: [string[], RegExp][] = [
   [['/usr/lib/heartbeat/hb_standby', '-h'], /usage: hb_standby/],
   [['/usr/share/heartbeat/hb_takeover', '-h'], /usage: hb_takeover/],
   [['cl_status'], /Usage: cl_status/],
+  [['/usr/lib/mon/alert.d/halo-recover.alert', '--help'], /usage: halo-recover\.alert/],
 ]
 const AGENTS = ['IPaddr', 'IPaddr2', 'Filesystem', 'drbd', 'drbddisk', 'mysql', 'appserver']
 /** the tree's files, except what apt, dpkg and man-db keep as their own records and caches */

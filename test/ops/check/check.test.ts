@@ -76,6 +76,8 @@ t.test("the example cluster's files pass, paths mapped to this host", async (t) 
   const alerts = join(dir, 'alert.d')
   mkdirSync(alerts)
   cpSync(join(example, 'ha-down.alert'), join(alerts, 'ha-down.alert'))
+  // as the package links it
+  symlinkSync(join(repo, 'dist/bin/halo-recover-alert'), join(alerts, 'halo-recover.alert'))
   cpSync(join(example, 'auth.cf'), join(dir, 'auth.cf'))
   writeFileSync(join(dir, 'mon.cf'), `cfbasedir = ${dir}\n${readFileSync(join(example, 'mon.cf'), 'utf8').replace('/usr/lib/mon/alert.d', alerts)}`)
   install(dir, dir + '-run')

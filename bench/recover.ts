@@ -1,0 +1,99 @@
+// bench/recover: the application server killed (SIGKILL) on the example cluster (demo/stack.ts) → the
+// next request its users get answered through the virtual IP. Local recovery (mon.cf's
+// halo-recover.alert, the server restarted in place) against today's failover (the same mon.cf with
+// ha-down.alert: hb_standby all, the group to the peer). Each split at halo-mon's stop, which is the
+// first thing either does once the alert reaches the engine (the group stops right to left): before it,
+// mon's detection (interval 2s, alertafter 2: 4 to 6 s, the same for both); after it, the recovery.
+// Also the application server's own start time (`halo demo-appserver start` on the standby node, to its
+// ports accepting), measured in the same run.
+//   npm run bench:recover [-- --runs N]     (default 10; root; needs the programs built into dist/)
+// Goal: the restart's median within 100 ms of the server's own start time, and under a third of the failover's.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { crash, ms, startRequests } from '../demo/scenario.ts'
+import { ClosableScope } from '../demo/scope.ts'
+import type { VirtualNode } from '../demo/node.ts'
+import { buildStack, type MonAlert, type Stack } from '../demo/stack.ts'
+import { until } from '../lib/wait.ts'
+import { median, numberFlag } from './lib/measure.ts'
+
+const runs = numberFlag('runs', 10)
+if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a positive whole number')
+const bin = fileURLToPath(new URL('../dist/bin', import.meta.url))
+/** every crash restarted in place: the measure is of the restart, not of the policy */
+const RESTART_ALWAYS = 'default migration-threshold=3 failure-timeout=10min\nappserver migration-threshold=INFINITY failure-timeout=10min\n'
+
+interface Measured {
+  /** kill → the users' next answered request */
+  total: number[]
+  /** kill → halo-mon stopped (mon saw it, the alert reached the engine) */
+  detect: number[]
+  /** halo-mon stopped → answered */
+  recover: number[]
+  /** where the server ran again */
+  where: string[]
+  /** the server's own start time, on the standby node */
+  start: number[]
+  /** the engine's own time for the restart in place (its log: stop, then start, of the server and halo-mon) */
+  engine: number[]
+}
+
+async function measure(alert: MonAlert): Promise<Measured> {
+  const scope = new ClosableScope()
+  try {
+    const stack = await buildStack({ bin, scope, alert, recoveryCf: RESTART_ALWAYS, say: (s) => console.error(`# ${alert}: ${s}`) })
+    const users = startRequests(stack, bin, scope)
+    await users.commitAfter(0n)
+    const m: Measured = { total: [], detect: [], recover: [], where: [], start: [], engine: [] }
+    for (let i = 0; i < runs; i++) {
+      const c = await crash(stack, users, 'appserver')
+      const monDown = stack.watcher.find(c.at, c.from, 'mon down')
+      m.total.push(ms(c.at, c.served))
+      if (monDown) {
+        m.detect.push(ms(c.at, monDown.at))
+        m.recover.push(ms(monDown.at, c.served))
+      }
+      m.where.push(c.to)
+      const restarted = [...readFileSync(stack.haLog(stack.node(c.to)), 'utf8').matchAll(/restarted in place in (\d+) ms/g)]
+      if (c.to === c.from && restarted.length) m.engine.push(Number(restarted.at(-1)![1]))
+      console.error(`# ${alert} run ${i + 1}: killed on ${c.from}, answered by ${c.to} after ${m.total.at(-1)!.toFixed(0)} ms (detection ${m.detect.at(-1)?.toFixed(0)} ms)`)
+      m.start.push(await serverStart(stack, stack.nodes.find((n) => n.name !== c.to)!))
+    }
+    users.stop()
+    if (stack.watcher.violations.length) console.log(`WARNING (${alert}): ${stack.watcher.violations[0]}`)
+    return m
+  } finally {
+    scope.close()
+  }
+}
+
+/** the application server started on a node that runs nothing (its ports are free there), to its ports accepting; then stopped */
+async function serverStart(stack: Stack, node: VirtualNode): Promise<number> {
+  const halo = [process.execPath, join(bin, 'halo'), 'demo-appserver']
+  const t0 = performance.now()
+  const r = await node.exec([...halo, 'start'])
+  const took = performance.now() - t0
+  if (r.code !== 0) throw new Error(`${node.name}: demo-appserver start: ${r.stderr}`)
+  await node.exec([...halo, 'stop'])
+  // stop sends TERM: gone before the next crash, which wants the group on one node alone
+  await until(`the server to stop on ${node.name}`, () => !stack.watcher.runs(node.name).has('appserver'), 10_000)
+  return took
+}
+
+const restart = await measure('halo-recover')
+const failover = await measure('ha-down')
+const start = median([...restart.start, ...failover.start])
+const row = (what: string, m: Measured) =>
+  `${what.padEnd(34)} ${median(m.total).toFixed(0).padStart(8)} ${median(m.detect).toFixed(0).padStart(10)} ${median(m.recover).toFixed(0).padStart(9)}   ${[...new Set(m.where)].join(', ')}`
+console.log(`\napplication server killed → next answered request (median of ${runs} runs, ms)`)
+console.log(`${'recovery'.padEnd(34)} ${'total'.padStart(8)} ${'detection'.padStart(10)} ${'recovery'.padStart(9)}   served by`)
+console.log(row('restart in place (halo-recover)', restart))
+console.log(row('failover (ha-down.alert)', failover))
+console.log(`${"the server's own start".padEnd(34)} ${start.toFixed(0).padStart(8)}`)
+if (restart.engine.length) console.log(`${"the engine's restart (its log)".padEnd(34)} ${median(restart.engine).toFixed(0).padStart(8)}   stop and start of the server and halo-mon`)
+const overStart = median(restart.recover) - start
+const third = median(restart.total) / median(failover.total)
+console.log(`\nrestart's recovery (halo-mon stopped → answered) ${median(restart.recover).toFixed(0)} ms: ${overStart.toFixed(0)} ms over the server's own start (goal: within 100 ms)`)
+console.log(`restart's total ${median(restart.total).toFixed(0)} ms is ${(third * 100).toFixed(0)} % of the failover's ${median(failover.total).toFixed(0)} ms (goal: under 33 %)`)
+console.log(`${overStart <= 100 && third < 1 / 3 ? 'PASS' : 'FAIL'}: restart ${median(restart.total).toFixed(0)} ms, failover ${median(failover.total).toFixed(0)} ms, server start ${start.toFixed(0)} ms`)
