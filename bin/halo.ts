@@ -13,6 +13,7 @@ import { appserver } from '../demo/appserver.ts'
 import { clientCommand } from '../demo/client.ts'
 import { demo } from '../demo/run.ts'
 import { checkCommand } from '../ops/check/command.ts'
+import { convertCommand } from '../ops/convert/command.ts'
 import { historyCommand } from '../ops/history.ts'
 import { statusCommand } from '../ops/status/command.ts'
 
@@ -27,7 +28,7 @@ const demoCommand: Command = (cli, exit) =>
     async (a) => exit(await demo(bin(), a.keep)),
   )
 
-const commands: Command[] = [demoCommand, statusCommand, checkCommand, historyCommand]
+const commands: Command[] = [demoCommand, statusCommand, checkCommand, historyCommand, convertCommand]
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'demo-appserver') return appserver(argv.slice(1))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The tests' own Debian packages, installed before `npm test` (package.json's pretest), never by install.sh:
-# the real programs halo is measured against (heartbeat, mon, pacemaker's tools, ipmi_sim, fence agents,
+# the real programs halo is measured against (heartbeat, mon, pacemaker's tools, pcs and crmsh, ipmi_sim, fence agents,
 # tcpdump, chromium for the status page...) and the packaging test's tools (debootstrap, lintian, dpkg-repack). They are no part of a
 # production node, so none of their daemons may start at boot: each is disabled and masked (the tests run
 # heartbeat, mon and ipmi_sim as programs, never through systemd). Safe to run again; quick when done.
@@ -10,10 +10,10 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   heartbeat pacemaker-cli-utils mon m4 tcpdump libxml2-utils resource-agents
   openipmi ipmitool fence-agents cluster-glue nftables drbd-utils iputils-arping kmod
-  debootstrap lintian dpkg-repack man-db chromium
+  debootstrap lintian dpkg-repack man-db chromium pcs crmsh
 )
 # the daemons those packages (and what they pull) would start at boot
-SERVICES=(heartbeat pacemaker corosync mon logd openipmi ipmievd)
+SERVICES=(heartbeat pacemaker corosync mon logd openipmi ipmievd pcsd pcsd-ruby)
 
 say() { printf 'test set-up: %s\n' "$*"; }
 

@@ -68,5 +68,7 @@ export function metaData(spec: AgentSpec<ParamSpecs, unknown>): string {
       { name: 'actions', children: actions.map((attrs) => ({ name: 'action', attrs })) },
     ],
   }
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">\n${render(agent)}`
+  // no encoding declaration (UTF-8 is XML's default), as Pacemaker's own agents: crmsh parses meta-data as a
+  // text string with lxml, which refuses a string that declares an encoding ("Cannot parse meta-data XML")
+  return `<?xml version="1.0"?>\n<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">\n${render(agent)}`
 }

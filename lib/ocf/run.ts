@@ -45,7 +45,9 @@ export async function dispatch(
     process.stdout.write(usage(spec))
     return action === undefined ? OCF.ERR_ARGS : OCF.SUCCESS
   }
-  // validate-all in the v1 form checks haresources' arguments as the agent maps them (halo check runs it)
+  // validate-all in the v1 form checks haresources' arguments as the agent maps them (halo check runs it);
+  // ocf-parameters prints that mapping, the named parameters (halo convert writes them into a CIB)
+  if (v1 && action === 'ocf-parameters') return printV1Parameters(spec, args.slice(0, -1))
   if (v1 && !v1Actions.has(action) && action !== 'validate-all') {
     process.stderr.write(`${spec.name}: unknown action "${action}"\n${usage(spec)}`)
     return OCF.ERR_UNIMPLEMENTED
@@ -101,6 +103,19 @@ async function attempt(
   } catch (err) {
     exitReason(env, log, errorMessage(err))
     return { code: codeOf(err), ctx }
+  }
+}
+
+/** The named parameters a haresources line gives, as JSON (empty ones left out: they mean unset). */
+function printV1Parameters(spec: AgentSpec<ParamSpecs, unknown>, args: readonly string[]): number {
+  try {
+    const raw = spec.v1!.parse(args)
+    parseParams(spec.parameters, raw)
+    process.stdout.write(`${JSON.stringify(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== '')))}\n`)
+    return OCF.SUCCESS
+  } catch (err) {
+    process.stderr.write(`ocf-exit-reason:${errorMessage(err)}\n`)
+    return codeOf(err)
   }
 }
 

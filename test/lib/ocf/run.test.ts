@@ -39,6 +39,22 @@ t.test('meta-data needs no environment and is valid against the OCF 1.0 DTD', as
   t.match(md.stdout, /<action name="monitor" timeout="20s" interval="10s" depth="10"\/>/)
 })
 
+t.test('meta-data declares no encoding: crmsh parses it as a text string with lxml, which refuses one', async (t) => {
+  const md = await run([agent, 'meta-data'], { env: {} })
+  t.equal(md.stdout.split('\n')[0], '<?xml version="1.0"?>')
+  const lxml = await run(['/usr/bin/python3', '-c', 'import sys; from lxml import etree; etree.fromstring(sys.stdin.read())'], { input: md.stdout })
+  t.equal(lxml.code, 0, lxml.stderr)
+})
+
+t.test('v1 ocf-parameters: the named parameters haresources\' arguments map onto, as JSON; a bad one: its code and reason', async (t) => {
+  const ok = await run([agent, '/tmp/x', 'ocf-parameters'], { env: { PATH: process.env.PATH } })
+  t.equal(ok.code, 0, ok.stderr)
+  t.same(JSON.parse(ok.stdout), { state: '/tmp/x' })
+  const bad = await run([agent, '', 'ocf-parameters'], { env: { PATH: process.env.PATH } })
+  t.equal(bad.code, 6)
+  t.match(bad.stderr, /ocf-exit-reason:parameter state is required/)
+})
+
 t.test('unknown action 3; bad parameter 6 with the reason behind the exit-reason prefix', async (t) => {
   t.equal((await ocf('frobnicate')).code, 3)
   const bad = await ocf('start', { OCF_RESKEY_tries: 'many', OCF_EXIT_REASON_PREFIX: 'reason:' })
