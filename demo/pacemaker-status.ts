@@ -1,7 +1,7 @@
 /**
  * What a Pacemaker node says of its cluster: `crm_mon --output-as=xml` (one shot) run inside the node, read
  * with xml2js into the few facts the lab waits on and the tests assert: the DC and quorum, each node's
- * membership, where each resource (group members flattened) runs, fail counts, and the fencing history.
+ * membership, where each resource (group members and clone instances flattened) runs, fail counts, and the fencing history.
  */
 import { parseStringPromise } from 'xml2js'
 
@@ -63,7 +63,12 @@ export async function parseCrmMon(xml: string): Promise<ClusterStatus> {
     on: kids(r, 'node').map((n) => attr(n, 'name')!),
   })
   const top_ = kids(top, 'resources')[0]
-  const resources = [...kids(top_, 'resource').map((r) => resource(r)), ...kids(top_, 'group').flatMap((g) => kids(g, 'resource').map((r) => resource(r, attr(g, 'id'))))]
+  // a clone's instances are each a resource of the same id
+  const resources = [
+    ...kids(top_, 'resource').map((r) => resource(r)),
+    ...kids(top_, 'group').flatMap((g) => kids(g, 'resource').map((r) => resource(r, attr(g, 'id')))),
+    ...kids(top_, 'clone').flatMap((c) => kids(c, 'resource').map((r) => resource(r))),
+  ]
   const failCounts: ClusterStatus['failCounts'] = {}
   for (const n of kids(kids(top, 'node_history')[0], 'node')) {
     for (const h of kids(n, 'resource_history')) {

@@ -11,9 +11,10 @@
  * power-on (a BMC's included: fence_ipmilan's reboot) starts corosync, then pacemakerd once corosync answers.
  */
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Builder, parseStringPromise } from 'xml2js'
 import { runOk, type RunOptions } from '../lib/exec.ts'
 import { until } from '../lib/wait.ts'
 import { type Bmc, managementLan, plugIn, startBmc } from './bmc.ts'
@@ -36,6 +37,8 @@ export const SERVICE_ROUTER = '192.0.2.254'
 
 /** corosync's own directories and Pacemaker's state, each node's own (/var/log and /run already are) */
 const OWN_DIRS = ['etc/corosync', 'var/lib/corosync', 'var/lib/pacemaker']
+/** where Pacemaker finds ocf:halo:* */
+const OCF_HALO = 'usr/lib/ocf/resource.d/halo'
 
 /**
  * From power on to the cluster stack's start. A server's firmware and OS take a minute or more; a virtual
@@ -92,6 +95,8 @@ export interface PacemakerOptions {
   corosyncConf?: string
   /** node names, of node1…node3 (default all three) */
   names?: readonly string[]
+  /** a folder of halo's agents (dist/agents) each node serves as ocf:halo:* (default: what is installed) */
+  agents?: string
 }
 
 export interface PcmkNode {
@@ -116,7 +121,9 @@ export interface PacemakerCluster {
   formed(ms?: number, from?: PcmkNode): Promise<ClusterStatus>
   /** waits until `what` holds of the status seen from a powered node; returns that status */
   until(what: string, ok: (s: ClusterStatus) => boolean, ms?: number): Promise<ClusterStatus>
-  /** replaces the CIB with `xml` (a file written into the node, then cibadmin --replace --xml-file) */
+  /** resolves once the DC's controller is idle (S_IDLE: no transition running) */
+  idle(ms?: number): Promise<void>
+  /** replaces the CIB's configuration with that of `xml`, a whole <cib> (cibadmin --replace --scope configuration) */
   pushCib(xml: string, via?: PcmkNode): Promise<void>
 }
 
@@ -147,6 +154,11 @@ export async function pacemakerCluster(scope: Scope, opts: PacemakerOptions = {}
     mkdirSync(etc, { recursive: true })
     writeFileSync(join(etc, 'corosync.conf'), conf)
     writeFileSync(join(etc, 'authkey'), authkey, { mode: 0o400 })
+    if (opts.agents) {
+      const ocf = join(dir, OCF_HALO)
+      mkdirSync(ocf, { recursive: true })
+      for (const agent of readdirSync(opts.agents)) symlinkSync(join(opts.agents, agent), join(ocf, agent))
+    }
     const vm = new VirtualNode(
       {
         name: spec.name,
@@ -154,7 +166,7 @@ export async function pacemakerCluster(scope: Scope, opts: PacemakerOptions = {}
         dir,
         addresses: { eth0: `${spec.cluster}/24`, eth1: `${spec.service}/24`, eth2: `${spec.management}/24` },
         command: ['env', 'PCMK_logfacility=none', 'bash', '-c', BOOT],
-        ownDirs: OWN_DIRS,
+        ownDirs: opts.agents ? [...OWN_DIRS, OCF_HALO] : OWN_DIRS,
       },
       scope,
     )
@@ -193,15 +205,22 @@ export async function pacemakerCluster(scope: Scope, opts: PacemakerOptions = {}
     },
     async until(what, ok, ms = 60_000) {
       let last: ClusterStatus | undefined
-      await until(
-        what,
-        async () => {
-          // crm_mon answers an error while the node's daemons start: not yet
-          last = await powered().status().catch(() => undefined)
-          return last !== undefined && ok(last)
-        },
-        ms,
-      )
+      let why = ''
+      try {
+        await until(
+          what,
+          async () => {
+            // crm_mon answers an error while the node's daemons start: not yet
+            last = await powered()
+              .status()
+              .catch((e: Error) => ((why = e.message), undefined))
+            return last !== undefined && ok(last)
+          },
+          ms,
+        )
+      } catch (e) {
+        throw new Error(`${(e as Error).message}; last seen: ${last ? JSON.stringify(last) : why}`)
+      }
       return last!
     },
     formed: (ms = 90_000, from) => {
@@ -210,12 +229,29 @@ export async function pacemakerCluster(scope: Scope, opts: PacemakerOptions = {}
       let last: ClusterStatus | undefined
       return until(`${from.name} to see every node online in a quorate cluster`, async () => ok((last = (await from.status().catch(() => undefined)) ?? ({} as ClusterStatus))), ms).then(() => last!)
     },
+    async idle(ms = 60_000) {
+      await until(
+        "the DC's controller to be idle",
+        async () => {
+          const dc = (await powered().status().catch(() => undefined))?.dc
+          if (!dc) return false
+          const answer = await powered().exec(['crmadmin', '--status', dc]).catch(() => '')
+          return answer.includes('S_IDLE')
+        },
+        ms,
+      )
+    },
     async pushCib(xml, via = powered()) {
+      // the configuration section only: the live CIB's version is newer than a file's made elsewhere
+      // (halo convert writes epoch 1), and Pacemaker bumps it on a section's replace
+      const doc = (await parseStringPromise(xml)) as { cib?: { configuration?: unknown[] } }
+      const configuration = doc.cib?.configuration?.[0]
+      if (!configuration) throw new Error('pushCib: not a CIB (no <cib><configuration>)')
       // through a file (root's, 0600): the CIB may hold fence devices' passwords, which never go in an argv
       const file = join(via.vm.dir, 'cib-push.xml')
-      writeFileSync(file, xml, { mode: 0o600 })
+      writeFileSync(file, new Builder({ headless: true, rootName: 'configuration' }).buildObject(configuration), { mode: 0o600 })
       try {
-        await via.exec(['cibadmin', '--replace', '--xml-file', file])
+        await via.exec(['cibadmin', '--replace', '--scope', 'configuration', '--xml-file', file])
       } finally {
         rmSync(file, { force: true })
       }
