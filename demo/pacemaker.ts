@@ -64,19 +64,18 @@ done
 echo "corosync did not answer in 30 s" >&2
 exit 1`
 
-/** The lab's corosync.conf: knet on eth0, token 1000 ms, encrypted with the authkey. */
-export function labCorosyncConf(names: readonly string[], token = 1000): string {
-  const nodes = PCMK_NODES.filter((n) => names.includes(n.name))
+/** The lab's own corosync.conf (when no converted one is given): knet on eth0, token 1000 ms, encrypted with the authkey. */
+function labCorosyncConf(): string {
   return `totem {
   version: 2
   cluster_name: halo-lab
   transport: knet
-  token: ${token}
+  token: 1000
   crypto_cipher: aes256
   crypto_hash: sha256
 }
 nodelist {
-${nodes.map((n, i) => `  node {\n    name: ${n.name}\n    nodeid: ${i + 1}\n    ring0_addr: ${n.cluster}\n  }`).join('\n')}
+${PCMK_NODES.map((n, i) => `  node {\n    name: ${n.name}\n    nodeid: ${i + 1}\n    ring0_addr: ${n.cluster}\n  }`).join('\n')}
 }
 quorum {
   provider: corosync_votequorum
@@ -91,10 +90,8 @@ logging {
 }
 
 export interface PacemakerOptions {
-  /** corosync.conf for every node (halo convert's); default labCorosyncConf of the nodes */
+  /** corosync.conf for every node (halo convert's); default the lab's own */
   corosyncConf?: string
-  /** node names, of node1…node3 (default all three) */
-  names?: readonly string[]
   /** a folder of halo's agents (dist/agents) each node serves as ocf:halo:* (default: what is installed) */
   agents?: string
 }
@@ -117,8 +114,8 @@ export interface PacemakerCluster {
   node(name: string): PcmkNode
   /** the client's network namespace, the service network's switch */
   client: string
-  /** resolves once `from` (default: the first node powered on) sees every node online and a quorate DC */
-  formed(ms?: number, from?: PcmkNode): Promise<ClusterStatus>
+  /** resolves once a powered node sees every node online and a quorate DC */
+  formed(ms?: number): Promise<ClusterStatus>
   /** waits until `what` holds of the status seen from a powered node; returns that status */
   until(what: string, ok: (s: ClusterStatus) => boolean, ms?: number): Promise<ClusterStatus>
   /** resolves once the DC's controller is idle (S_IDLE: no transition running) */
@@ -129,12 +126,6 @@ export interface PacemakerCluster {
 
 /** Builds the cluster and powers every node on; all of it undone when the scope ends. */
 export async function pacemakerCluster(scope: Scope, opts: PacemakerOptions = {}): Promise<PacemakerCluster> {
-  const names = opts.names ?? PCMK_NODES.map((n) => n.name)
-  const specs = names.map((name) => {
-    const spec = PCMK_NODES.find((n) => n.name === name)
-    if (!spec) throw new Error(`no lab node named ${name} (the lab has ${PCMK_NODES.map((n) => n.name).join(', ')})`)
-    return spec
-  })
   const root = mkdtempSync(join(tmpdir(), 'halo-pcmk-'))
   atEnd(scope, ['rm', '-rf', '--one-file-system', root])
   const [clusterLink, client, lan] = [await netns(scope, 'hpc'), await netns(scope, 'hpc'), await netns(scope, 'hpc')]
@@ -142,11 +133,11 @@ export async function pacemakerCluster(scope: Scope, opts: PacemakerOptions = {}
   await runOk(['ip', '-n', client, 'addr', 'add', `${SERVICE_CLIENT}/24`, 'dev', 'br0'])
   await runOk(['ip', '-n', client, 'addr', 'add', `${SERVICE_ROUTER}/24`, 'dev', 'br0'])
 
-  const conf = opts.corosyncConf ?? labCorosyncConf(names)
+  const conf = opts.corosyncConf ?? labCorosyncConf()
   // one key for the whole cluster, made now: only in each node's /etc/corosync (root's, 0400)
   const authkey = randomBytes(256)
   const nodes: PcmkNode[] = []
-  for (const spec of specs) {
+  for (const spec of PCMK_NODES) {
     const ns = await netns(scope, 'hpc')
     for (const [bridge, ifname] of [[clusterLink, 'eth0'], [client, 'eth1'], [lan, 'eth2']] as const) await plugIn(bridge, ns, ifname)
     const dir = join(root, spec.name)
@@ -223,12 +214,8 @@ export async function pacemakerCluster(scope: Scope, opts: PacemakerOptions = {}
       }
       return last!
     },
-    formed: (ms = 90_000, from) => {
-      const ok = (s: ClusterStatus) => s.quorate && s.dc !== undefined && names.every((name) => s.nodes.some((n) => n.name === name && n.online))
-      if (!from) return cluster.until('every node online in a quorate cluster', ok, ms)
-      let last: ClusterStatus | undefined
-      return until(`${from.name} to see every node online in a quorate cluster`, async () => ok((last = (await from.status().catch(() => undefined)) ?? ({} as ClusterStatus))), ms).then(() => last!)
-    },
+    formed: (ms = 90_000) =>
+      cluster.until('every node online in a quorate cluster', (s) => s.quorate && s.dc !== undefined && PCMK_NODES.every((p) => s.nodes.some((n) => n.name === p.name && n.online)), ms),
     async idle(ms = 60_000) {
       await until(
         "the DC's controller to be idle",

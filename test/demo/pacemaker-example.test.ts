@@ -4,10 +4,9 @@
 // MariaDB and the demo's application server, and the demo's client committing rows through the virtual IP.
 import t from 'tap'
 import { fileURLToPath } from 'node:url'
-import { exampleOnPacemaker } from '../../demo/pacemaker-example.ts'
 import { lostRows, now, startClient } from '../../demo/scenario.ts'
 import { nowNs } from '../harness/fencing.ts'
-import type { ClusterStatus } from '../harness/pacemaker.ts'
+import { type ClusterStatus, exampleOnPacemaker } from '../harness/pacemaker.ts'
 
 const bin = fileURLToPath(new URL('../../dist/bin', import.meta.url))
 const haresources = fileURLToPath(new URL('pacemaker-example/haresources', import.meta.url))

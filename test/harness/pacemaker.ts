@@ -2,3 +2,4 @@
 export * from '../../demo/pacemaker.ts'
 export * from '../../demo/pacemaker-cib.ts'
 export * from '../../demo/pacemaker-status.ts'
+export * from '../../demo/pacemaker-example.ts'
