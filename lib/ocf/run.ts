@@ -29,7 +29,8 @@ export function runAgent<P extends ParamSpecs, R>(spec: AgentSpec<P, R>): void {
 /** Heartbeat calls with positional arguments; Pacemaker with one action and OCF_* in the environment. */
 function isV1(spec: AgentSpec<ParamSpecs, unknown>, args: readonly string[], env: NodeJS.ProcessEnv): boolean {
   if (!spec.v1) return false
-  if (args.length >= 2) return true
+  // ocf-parameters is asked of the v1 form only, with no arguments too (`mysqld` alone in haresources)
+  if (args.length >= 2 || args[0] === 'ocf-parameters') return true
   return v1Actions.has(args[0]) && env.OCF_ROOT === undefined && !Object.keys(env).some((k) => k.startsWith('OCF_RESKEY_'))
 }
 

@@ -51,10 +51,10 @@ export class Agents {
     this.v1Names ??= (async () => {
       const names = new Map<string, string>()
       const agents = existsSync(this.dir) ? readdirSync(this.dir) : []
-      for (const agent of agents) {
+      const usages = await Promise.all(agents.map((agent) => run([join(this.dir, agent), 'usage'], { timeout: AGENT_TIMEOUT })))
+      for (const [i, agent] of agents.entries()) {
         names.set(agent, agent)
-        const r = await run([join(this.dir, agent), 'usage'], { timeout: AGENT_TIMEOUT })
-        const v1 = r.stdout.split('\n').find((l) => /^\s+\S/.test(l))
+        const v1 = usages[i].stdout.split('\n').find((l) => /^\s+\S/.test(l))
         if (v1) names.set(v1.trim().split(/\s+/)[0], agent)
       }
       return names

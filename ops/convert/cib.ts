@@ -42,7 +42,7 @@ function constraints(list: Constraint[]): El {
     if (c.kind === 'location') out.rsc_location.push({ $: { id: c.id, rsc: c.rsc, node: c.node, score: c.score } })
     else if (c.kind === 'location-rule') out.rsc_location.push({ $: { id: c.id, rsc: c.rsc }, rule: c.rules.map((r, n) => rule(c.id, r, n)) })
     else if (c.kind === 'colocation') out.rsc_colocation.push({ $: { id: c.id, rsc: c.rsc, 'with-rsc': c.withRsc, ...(c.withRole ? { 'with-rsc-role': c.withRole } : {}), score: c.score } })
-    else out.rsc_order.push({ $: { id: c.id, first: c.first, ...(c.firstAction ? { 'first-action': c.firstAction } : {}), then: c.then, ...(c.thenAction ? { 'then-action': c.thenAction } : {}), kind: c.kind2 } })
+    else out.rsc_order.push({ $: { id: c.id, first: c.first, ...(c.firstAction ? { 'first-action': c.firstAction } : {}), then: c.then, ...(c.thenAction ? { 'then-action': c.thenAction } : {}), kind: c.orderKind } })
   }
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v.length))
 }

@@ -12,7 +12,7 @@ import { UsageError } from '../../lib/errors.ts'
 import { convert, type Converted, type Target } from './convert.ts'
 import type { NotConverted } from './model.ts'
 
-export const NOT_CONVERTED = 'not-converted.txt'
+const NOT_CONVERTED = 'not-converted.txt'
 
 export function notConvertedText(list: NotConverted[]): string {
   const head = list.length

@@ -26,7 +26,7 @@ import { convertPing } from './ping.ts'
 import { convertGroups, PREFERRED_SCORE } from './resources.ts'
 
 export type Target = 'pcs' | 'crm' | 'cib'
-export const resourceFile: Record<Target, string> = { cib: 'cib.xml', pcs: 'resources.pcs', crm: 'resources.crm' }
+const resourceFile: Record<Target, string> = { cib: 'cib.xml', pcs: 'resources.pcs', crm: 'resources.crm' }
 
 export interface ConvertOptions {
   confDir: string
@@ -97,6 +97,10 @@ export async function convert(o: ConvertOptions): Promise<Converted> {
     rscDefaults,
   }
   notConverted.push(...corosync.notConverted, ...converted.notConverted, ...fencing.notConverted, ...ping.notConverted, ...monitors, ...drbd.notConverted)
+  // file by file, line by line, as the admin goes through them
+  const order = [hacf.file, authFile, haresources, fenceCfPath, monPath]
+  const rank = (file: string) => (order.indexOf(file) + order.length + 1) % (order.length + 1)
+  notConverted.sort((a, b) => rank(a.file) - rank(b.file) || a.file.localeCompare(b.file) || a.line - b.line)
   const text = o.to === 'cib' ? cibXml(cluster) : o.to === 'pcs' ? pcsScript(cluster) : crmScript(cluster)
   return { cluster, corosync: corosync.text, resources: { file: resourceFile[o.to], text }, notConverted }
 }

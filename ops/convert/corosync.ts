@@ -28,7 +28,7 @@ export interface CorosyncIn {
   drbdAddresses: Map<string, string>
 }
 
-export const placeholder = (node: string, iface: string) => `ADDRESS-OF-${node}-ON-${iface}`
+const placeholder = (node: string, iface: string) => `ADDRESS-OF-${node}-ON-${iface}`
 
 export function corosyncConf(o: CorosyncIn): { text: string; notConverted: NotConverted[] } {
   const { hacf, nodes } = o

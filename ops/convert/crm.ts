@@ -37,7 +37,7 @@ export function crmScript(c: Cluster): string {
       })
       lines.push(`location ${x.id} ${x.rsc} \\\n    ${rules.join(' \\\n    ')}`)
     } else if (x.kind === 'colocation') lines.push(`colocation ${x.id} ${x.score}: ${x.rsc} ${x.withRsc}${x.withRole ? `:${x.withRole}` : ''}`)
-    else lines.push(`order ${x.id} ${x.kind2}: ${x.first}${x.firstAction ? `:${x.firstAction}` : ''} ${x.then}${x.thenAction ? `:${x.thenAction}` : ''}`)
+    else lines.push(`order ${x.id} ${x.orderKind}: ${x.first}${x.firstAction ? `:${x.firstAction}` : ''} ${x.then}${x.thenAction ? `:${x.thenAction}` : ''}`)
   }
   lines.push(`property ${pairs(c.properties)}`, `rsc_defaults ${pairs(c.rscDefaults)}`, '')
   return lines.join('\n')

@@ -53,7 +53,7 @@ export type Constraint =
   | { kind: 'location'; id: string; rsc: string; node: string; score: string }
   | { kind: 'location-rule'; id: string; rsc: string; rules: Rule[] }
   | { kind: 'colocation'; id: string; rsc: string; withRsc: string; withRole?: 'Promoted'; score: string }
-  | { kind: 'order'; id: string; first: string; firstAction?: 'promote' | 'start'; then: string; thenAction?: 'start'; kind2: 'Mandatory' }
+  | { kind: 'order'; id: string; first: string; firstAction?: 'promote' | 'start'; then: string; thenAction?: 'start'; orderKind: 'Mandatory' }
 
 /** Something of the v1 cluster that is not in the output, or needs the admin: where it was written and why. */
 export interface NotConverted {

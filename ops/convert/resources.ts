@@ -61,29 +61,30 @@ export async function convertGroups(o: GroupsIn): Promise<GroupsOut> {
   }
   const skip = (line: number, reason: string) => out.notConverted.push({ file: o.file, line, reason })
 
-  for (const g of o.groups) {
+  // every agent asked at once (each answer is a program started): the groups are then built in order
+  const asked = await Promise.all(o.groups.map((g) => Promise.all(g.resources.map((r) => ask(o.agents, r.script, r.args)))))
+  for (const [gi, g] of o.groups.entries()) {
     const members: Primitive[] = []
     const clones: Clone[] = []
     for (const [i, r] of g.resources.entries()) {
+      const { agent, mapped, meta } = asked[gi][i]
       if (r.script === 'halo-mon') {
         skip(g.line, `${r.text}: not carried over: Pacemaker monitors each resource itself (its op monitor) and recovers it, which is what halo-mon and its ha-down.alert did for the group (mon.cf's services become the resources' monitors where an agent covers them; the others are listed here)`)
         continue
       }
-      const agent = await o.agents.agentOf(r.script)
       if (agent === undefined) {
         const lsb = lsbResource(r.script, r.args, o, g.line, skip)
         if (lsb) members.push({ ...lsb, id: unique(cibId(r.script)) })
         continue
       }
-      const mapped = await o.agents.parameters(agent, r.args)
-      if ('error' in mapped) {
-        skip(g.line, `${r.text}: the ${agent} agent refuses these arguments: ${mapped.error}`)
+      if (!mapped || 'error' in mapped) {
+        skip(g.line, `${r.text}: the ${agent} agent refuses these arguments: ${mapped?.error}`)
         continue
       }
       if (agent === 'drbddisk') {
         const clone = drbdClone(r.text, mapped.params, o, g.line, skip, unique)
         if (clone) {
-          clone.primitive.ops = opsFromMeta(await o.agents.meta('drbd'), true)
+          clone.primitive.ops = opsFromMeta(meta, true)
           if (i > 0 && members.length > 0) skip(g.line, `${r.text}: not the group's first resource: Pacemaker starts the whole group after the DRBD promotion, so ${members.map((m) => m.id).join(', ')} now start after it too`)
           clones.push(clone)
         }
@@ -95,7 +96,7 @@ export async function convertGroups(o: GroupsIn): Promise<GroupsOut> {
         provider: 'halo',
         type: agent,
         params: mapped.params,
-        ops: opsFromMeta(await o.agents.meta(agent)),
+        ops: opsFromMeta(meta),
         meta: [],
       })
     }
@@ -110,7 +111,7 @@ export async function convertGroups(o: GroupsIn): Promise<GroupsOut> {
     for (const c of clones) {
       out.constraints.push(
         { kind: 'colocation', id: cibId(group.id, 'with', c.id), rsc: group.id, withRsc: c.id, withRole: 'Promoted', score: 'INFINITY' },
-        { kind: 'order', id: cibId(c.id, 'before', group.id), first: c.id, firstAction: 'promote', then: group.id, thenAction: 'start', kind2: 'Mandatory' },
+        { kind: 'order', id: cibId(c.id, 'before', group.id), first: c.id, firstAction: 'promote', then: group.id, thenAction: 'start', orderKind: 'Mandatory' },
       )
     }
   }
@@ -121,6 +122,15 @@ export async function convertGroups(o: GroupsIn): Promise<GroupsOut> {
     }
   }
   return out
+}
+
+/** what the agents say of one haresources resource: which agent, its named parameters, its meta-data (drbddisk's is drbd's) */
+async function ask(agents: Agents, script: string, args: string[]) {
+  if (script === 'halo-mon') return { agent: undefined }
+  const agent = await agents.agentOf(script)
+  if (agent === undefined) return { agent }
+  const [mapped, meta] = await Promise.all([agents.parameters(agent, args), agents.meta(agent === 'drbddisk' ? 'drbd' : agent)])
+  return { agent, mapped, meta }
 }
 
 const paramOf = (p: Primitive, name: string) => p.params.find(([k]) => k === name)?.[1]

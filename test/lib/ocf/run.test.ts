@@ -50,6 +50,8 @@ t.test('v1 ocf-parameters: the named parameters haresources\' arguments map onto
   const ok = await run([agent, '/tmp/x', 'ocf-parameters'], { env: { PATH: process.env.PATH } })
   t.equal(ok.code, 0, ok.stderr)
   t.same(JSON.parse(ok.stdout), { state: '/tmp/x' })
+  const none = await run([agent, 'ocf-parameters'], { env: { PATH: process.env.PATH } })
+  t.match(none, { code: 6, stderr: /ocf-exit-reason:parameter state is required/ }, 'no argument at all: still the v1 form')
   const bad = await run([agent, '', 'ocf-parameters'], { env: { PATH: process.env.PATH } })
   t.equal(bad.code, 6)
   t.match(bad.stderr, /ocf-exit-reason:parameter state is required/)
