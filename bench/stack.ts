@@ -7,12 +7,8 @@
 // finds it off and leaves it off; Heartbeat resets it (so the cut node boots again on its own).
 //   npm run bench:stack [-- --runs N]      (default 10; root; needs the programs built into dist/)
 // Goal: halo's median under 1.5 s.
-import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
-import { STARTUP_DT_WINDOW_MS } from '../ha.d/engine.ts'
-import { ms, powerCut, rejoin, startClient } from '../demo/scenario.ts'
 import { ClosableScope } from '../demo/scope.ts'
-import { buildStack, type StackOptions } from '../demo/stack.ts'
+import { stackCuts } from './lib/stack-cuts.ts'
 import { median, printTable } from './lib/measure.ts'
 
 const GOAL_MS = 1500
@@ -21,34 +17,8 @@ const runsAt = args.indexOf('--runs')
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 10
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a positive whole number')
 
-const bin = fileURLToPath(new URL('../dist/bin', import.meta.url))
 const scope = new ClosableScope()
-
-/** ms from each power cut to the next commit; the stack is torn down after, so the next one starts clean */
-async function measure(engine: NonNullable<StackOptions['engine']>, scope: ClosableScope): Promise<number[]> {
-  try {
-    const stack = await buildStack({ bin, scope, engine, say: (s) => console.error(`# ${engine}: ${s}`) })
-    const client = startClient(stack, bin, scope)
-    await client.commitAfter(0n)
-    const took: number[] = []
-    let booted = performance.now()
-    for (let i = 0; i < runs; i++) {
-      // a node's first seconds it advertises deadtime + 2 s (as Heartbeat does): a real power cut does not
-      // come that soon after a boot, so the cut waits the window out
-      await sleep(Math.max(0, booted + STARTUP_DT_WINDOW_MS + 500 - performance.now()))
-      const cut = await powerCut(stack, client)
-      took.push(ms(cut.at, cut.served))
-      console.error(`# ${engine} run ${i + 1}: ${cut.from} cut, ${cut.to} served a commit after ${took.at(-1)!.toFixed(0)} ms`)
-      await rejoin(stack, stack.node(cut.from))
-      booted = performance.now()
-    }
-    client.stop()
-    if (stack.watcher.violations.length) console.log(`WARNING (${engine}): ${stack.watcher.violations[0]}`)
-    return took
-  } finally {
-    scope.close()
-  }
-}
+const measure = (engine: 'halo' | 'heartbeat', s: ClosableScope) => stackCuts(engine, runs, s)
 
 const halo = await measure('halo', scope)
 // Heartbeat's column is a comparison: if it cannot be measured, halo's figure and goal still stand

@@ -1,7 +1,7 @@
 /**
  * A virtual node, of the demo cluster, the tests and the benchmarks: a network namespace (the caller's, or
  * a new one: virtualNode) plus private mount, UTS and PID namespaces whose PID 1 is the small init below.
- * Booting gives the node its host name, an empty /run and /srv, and its own copies of the directories heartbeat, MariaDB and mon write (DIR/<path> bound over
+ * Booting gives the node its host name, an empty /run, /srv and /dev/shm, and its own copies of the directories heartbeat, MariaDB and mon write (DIR/<path> bound over
  * /<path>), so the two nodes share nothing but the data disk. Its power goes through one switch,
  * demo/node-power, which the lab and the node's BMC (demo/bmc.ts) both use: power on sets the addresses and
  * starts init (and the node's command) afresh; power off kills PID 1 (every process of the node dies with
@@ -30,6 +30,8 @@ name=$1 dir=$2; shift 2
 hostname "$name"
 mount -t tmpfs -o mode=755 tmpfs /run
 mount -t tmpfs -o mode=755 tmpfs /srv
+# POSIX shared memory is a machine's own: libqb's IPC (corosync, Pacemaker) keeps its rings there
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mkdir -p /run/mysqld /run/halo /run/heartbeat /run/resource-agents /srv/ha
 chown mysql:mysql /run/mysqld 2>/dev/null || true
 while [ $# -gt 0 ] && [ "$1" != -- ]; do mkdir -p "$dir/$1" "/$1"; mount --bind "$dir/$1" "/$1"; shift; done

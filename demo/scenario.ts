@@ -15,6 +15,9 @@ import type { VirtualNode } from './node.ts'
 import type { Scope } from './scope.ts'
 import { VIP, type Stack } from './stack.ts'
 
+/** where the client runs: the service network's namespace of a halo stack or of the Pacemaker lab */
+export type ServiceNetwork = Pick<Stack, 'client'>
+
 export const ms = (from: bigint, to: bigint): number => Number(to - from) / 1e6
 export const now = (): bigint => process.hrtime.bigint()
 
@@ -28,17 +31,17 @@ export interface Client {
 }
 
 /** starts the writer (`halo demo-client`) in the client namespace */
-export function startClient(stack: Stack, bin: string, scope: Scope, paceMs = 20): Client {
+export function startClient(stack: ServiceNetwork, bin: string, scope: Scope, paceMs = 20): Client {
   return startReporter(stack, bin, scope, ['write', String(paceMs)])
 }
 
 /** starts the application server's users: a request to its agent port through the virtual IP, one after another */
-export function startRequests(stack: Stack, bin: string, scope: Scope, paceMs = 20): Client {
+export function startRequests(stack: ServiceNetwork, bin: string, scope: Scope, paceMs = 20): Client {
   return startReporter(stack, bin, scope, ['request', String(AGENT_PORT), String(paceMs)])
 }
 
 /** `halo demo-client` in the client namespace, its outcomes (a commit, an answered request) as a Client */
-function startReporter(stack: Stack, bin: string, scope: Scope, args: string[]): Client {
+function startReporter(stack: ServiceNetwork, bin: string, scope: Scope, args: string[]): Client {
   const child = spawn('ip', inClient(stack, bin, ...args), { stdio: ['ignore', 'pipe', 'inherit'] })
   const stop = () => child.kill('SIGKILL')
   scope.teardown(stop)
@@ -64,20 +67,20 @@ function startReporter(stack: Stack, bin: string, scope: Scope, args: string[]):
 }
 
 /** argv of `ip netns exec CLIENT halo demo-client VIP …`: the virtual IP is reached from the client's side */
-const inClient = (stack: Stack, bin: string, ...args: string[]) => ['netns', 'exec', stack.client, process.execPath, join(bin, 'halo'), 'demo-client', VIP, ...args]
+const inClient = (stack: ServiceNetwork, bin: string, ...args: string[]) => ['netns', 'exec', stack.client, process.execPath, join(bin, 'halo'), 'demo-client', VIP, ...args]
 
 /** the row ids in the table, read through the virtual IP */
-export async function rowsPresent(stack: Stack, bin: string): Promise<Set<number>> {
+export async function rowsPresent(stack: ServiceNetwork, bin: string): Promise<Set<number>> {
   return new Set(JSON.parse(await runOk(['ip', ...inClient(stack, bin, 'rows')], { timeout: 30_000 })) as number[])
 }
 
 /** the host name of the node that answers on the virtual IP */
-export async function servedBy(stack: Stack, bin: string): Promise<string> {
+export async function servedBy(stack: ServiceNetwork, bin: string): Promise<string> {
   return (await runOk(['ip', ...inClient(stack, bin, 'host')], { timeout: 30_000 })).trim()
 }
 
 /** committed ids missing from the table */
-export async function lostRows(stack: Stack, bin: string, client: Client): Promise<number[]> {
+export async function lostRows(stack: ServiceNetwork, bin: string, client: Client): Promise<number[]> {
   // acknowledged before the read starts: the client keeps committing while we read
   const acked = [...client.acked.keys()]
   const present = await rowsPresent(stack, bin)

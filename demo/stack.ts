@@ -189,7 +189,7 @@ export async function buildStack(opts: StackOptions): Promise<Stack> {
 }
 
 /** MariaDB's datadir and my.cnf, and the application server's installation, on the shared disk */
-async function prepareDisk(disk: LoopDisk, example: string, bin: string): Promise<void> {
+export async function prepareDisk(disk: LoopDisk, example: string, bin: string): Promise<void> {
   const mnt = join(disk.dir, 'mnt')
   mkdirSync(mnt)
   await runOk(['mount', disk.device, mnt])
