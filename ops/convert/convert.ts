@@ -1,5 +1,5 @@
 /**
- * halo convert's library: a v1 pair's files (ha.cf, haresources, authkeys, fence.cf, and mon.cf and DRBD's
+ * halo convert's library: a v1 pair's files (ha.cf, haresources, authkeys, fence.cf, recovery.cf, and mon.cf and DRBD's
  * resource files when present) as what an admin runs on a Corosync + Pacemaker cluster: corosync.conf, the
  * resources (a CIB, pcs commands or crm shell) and the list of what was not converted, each with its
  * file:line and why. It changes nothing: it reads, and returns text.
@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { parseAuthKeys } from '../../ha.d/config/authkeys.ts'
 import { type HaCf, readHaCf } from '../../ha.d/config/hacf.ts'
 import { readHaresources } from '../../ha.d/config/haresources.ts'
+import { readRecoveryCf } from '../../ha.d/config/recovery.ts'
 import { parseFenceCf } from '../../ha.d/fence-cf.ts'
 import { configLines, readConfigFile } from '../../lib/config/lines.ts'
 import { UsageError } from '../../lib/errors.ts'
@@ -78,7 +79,7 @@ export async function convert(o: ConvertOptions): Promise<Converted> {
   const converted = await convertGroups({ groups, file: haresources, confDir: o.confDir, root: o.root, agents, drbdHosts: drbd.hosts, nodes })
   const fencing = await convertFencing(hacf.stonith, hacf.file, fenceCf, nodes)
   const ping = await convertPing(hacf, converted.groups)
-  const monitors = mon ? convertMonCf(mon, converted.groups) : []
+  const monitors = mon ? convertMonCf(mon, converted.groups, { haresources: groups, policy: readRecoveryCf(o.confDir, groups) }) : []
   const corosync = corosyncConf({ hacf, nodes, auth, authFile, authLine, drbdAddresses: drbd.addresses })
 
   const properties: Pairs = [['stonith-enabled', fencing.primitives.length ? 'true' : 'false']]

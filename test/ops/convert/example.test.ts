@@ -32,7 +32,8 @@ t.test('the example as a CIB: the group, DRBD as a promotable clone, the constra
   t.match(op(fs, 'start'), [{ interval: '0s', timeout: '60s' }])
   t.match(op(mysql, 'monitor'), [{ interval: '2s', timeout: '30s' }], "mon.cf's 2 s check of port 3306 becomes mysql's monitor interval")
   t.match(op(appserver, 'monitor'), [{ interval: '2s' }], 'and of ports 6460 and 8443 the appserver\'s')
-  t.same(pairsOf(mysql, 'meta_attributes'), { 'migration-threshold': '1' }, 'ha-down.alert moved the group at the first alert')
+  t.same(pairsOf(mysql, 'meta_attributes'), { 'migration-threshold': '3', 'failure-timeout': '600s' }, "halo-recover.alert mysqld: recovery.cf's two restarts in place, the third failure moves the group")
+  t.same(pairsOf(appserver, 'meta_attributes'), { 'migration-threshold': '4', 'failure-timeout': '600s' }, 'and appserver: three restarts in place')
   t.same(pairsOf(ip, 'meta_attributes'), {}, 'no mon service watched the address itself')
 
   const drbd = resources.clone.find((k: Xml) => k.primitive[0].$.type === 'drbd')
