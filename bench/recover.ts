@@ -71,6 +71,9 @@ async function measure(alert: MonAlert): Promise<Measured> {
 /** the application server started on a node that runs nothing (its ports are free there), to its ports accepting; then stopped */
 async function serverStart(stack: Stack, node: VirtualNode): Promise<number> {
   const halo = [process.execPath, join(bin, 'halo'), 'demo-appserver']
+  // this server, started by the bench beside the cluster's, is no service running twice: the watcher's
+  // finding of it is dropped, so a real one stays the warning's first
+  const violations = stack.watcher.violations.length
   const t0 = performance.now()
   const r = await node.exec([...halo, 'start'])
   const took = performance.now() - t0
@@ -78,6 +81,7 @@ async function serverStart(stack: Stack, node: VirtualNode): Promise<number> {
   await node.exec([...halo, 'stop'])
   // stop sends TERM: gone before the next crash, which wants the group on one node alone
   await until(`the server to stop on ${node.name}`, () => !stack.watcher.runs(node.name).has('appserver'), 10_000)
+  stack.watcher.violations.splice(violations)
   return took
 }
 
