@@ -50,5 +50,5 @@ t.test('the demo is loaded only when asked for: no static import of demo/, its p
   t.equal(appserver.stderr.split('\n')[0], 'halo: demo-appserver start|stop|run', "the demo's application server, imported on demand")
   const client = await halo('demo-client')
   t.equal(client.code, 2)
-  t.equal(client.stderr.split('\n')[0], 'halo: demo-client VIRTUAL-IP write PACE-MS | rows | host')
+  t.equal(client.stderr.split('\n')[0], 'halo: demo-client VIRTUAL-IP write PACE-MS | request PORT PACE-MS | rows | host')
 })
