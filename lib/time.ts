@@ -30,7 +30,6 @@ export function parseDuration(text: string, syntax: DurationSyntax): number | un
   return Math.round(Number(m[1]) * unitMs[unit])
 }
 
-
 /** A duration in the largest unit that writes it whole, as an admin would (`10min`, `90s`, `250ms`). */
 export function formatDuration(ms: number): string {
   for (const [unit, size] of [['h', 3_600_000], ['min', 60_000], ['s', 1000]] as const) {

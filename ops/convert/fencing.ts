@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs'
 import type { Stonith } from '../../ha.d/config/hacf.ts'
 import type { FenceCf } from '../../ha.d/fence-cf.ts'
 import { metaOf } from './agents.ts'
-import { cibId, type Constraint, type NotConverted, type Pairs, type Primitive } from './model.ts'
+import { cibId, type Constraint, type NotConverted, type Pairs, type Primitive, uniqueIds } from './model.ts'
 
 const SECRET = 'lrm://'
 const FENCE_DIRS = ['/usr/sbin', '/sbin']
@@ -24,11 +24,9 @@ export interface FencingOut {
 
 export async function convertFencing(stonith: Stonith[], hacfFile: string, fenceCf: FenceCf | undefined, nodes: string[]): Promise<FencingOut> {
   const out: FencingOut = { primitives: [], constraints: [], notConverted: [] }
+  const fenceId = uniqueIds()
   const add = (target: string, agent: string, params: Pairs, file: string, line: number) => {
-    const id = cibId('fence', target)
-    let n = 1
-    let unique = id
-    while (out.primitives.some((p) => p.id === unique)) unique = `${id}-${++n}`
+    const unique = fenceId(cibId('fence', target))
     const hidden = params.filter(([k]) => secretKeys.has(k))
     out.primitives.push({
       id: unique,

@@ -80,3 +80,15 @@ export function cibId(...parts: string[]): string {
   const id = parts.join('-').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '')
   return /^[A-Za-z_]/.test(id) ? id : `r-${id}`
 }
+
+/** A maker of ids unique among those it made: the second `ip` is `ip-2`. */
+export function uniqueIds(): (id: string) => string {
+  const used = new Set<string>()
+  return (id) => {
+    let n = 1
+    let candidate = id
+    while (used.has(candidate)) candidate = `${id}-${++n}`
+    used.add(candidate)
+    return candidate
+  }
+}

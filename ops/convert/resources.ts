@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { scriptCandidates, type ResourceGroup } from '../../ha.d/config/haresources.ts'
 import type { AgentMeta, Agents } from './agents.ts'
-import { cibId, type Clone, type Constraint, type Group, type NotConverted, type Op, type Primitive } from './model.ts'
+import { cibId, type Clone, type Constraint, type Group, type NotConverted, type Op, type Primitive, uniqueIds } from './model.ts'
 
 /** the preferred node's location score; auto_failback off keeps a group where it is with more stickiness */
 export const PREFERRED_SCORE = 100
@@ -51,14 +51,7 @@ export function opsFromMeta(meta: AgentMeta | undefined, promotable = false): Op
 
 export async function convertGroups(o: GroupsIn): Promise<GroupsOut> {
   const out: GroupsOut = { groups: [], clones: [], constraints: [], notConverted: [] }
-  const used = new Set<string>()
-  const unique = (id: string) => {
-    let n = 1
-    let candidate = id
-    while (used.has(candidate)) candidate = `${id}-${++n}`
-    used.add(candidate)
-    return candidate
-  }
+  const unique = uniqueIds()
   const skip = (line: number, reason: string) => out.notConverted.push({ file: o.file, line, reason })
 
   // every agent asked at once (each answer is a program started): the groups are then built in order
