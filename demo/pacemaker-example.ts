@@ -36,7 +36,7 @@ export interface ExampleOnPacemaker {
 const LINKS: Record<string, 'cluster' | 'service'> = { eth0: 'cluster', eth1: 'service' }
 
 /** corosync.conf as halo convert wrote it, with the lab's addresses where it asks for the nodes' */
-export function fillAddresses(conf: string): string {
+function fillAddresses(conf: string): string {
   return conf.replace(/ADDRESS-OF-(\S+?)-ON-(eth\d)/g, (word, node: string, link: string) => {
     const n = PCMK_NODES.find((x) => x.name === node)
     if (!n || !LINKS[link]) throw new Error(`corosync.conf: ${word}: the lab has no such node or link`)

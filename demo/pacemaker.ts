@@ -31,9 +31,9 @@ export const PCMK_NODES = [1, 2, 3].map((n) => ({
   management: `10.0.9.${10 + n}`,
   bmc: `10.0.9.${n}`,
 }))
-export const SERVICE_CLIENT = '192.0.2.100'
+const SERVICE_CLIENT = '192.0.2.100'
 /** the service network's router (the example's ping node) */
-export const SERVICE_ROUTER = '192.0.2.254'
+const SERVICE_ROUTER = '192.0.2.254'
 
 /** corosync's own directories and Pacemaker's state, each node's own (/var/log and /run already are) */
 const OWN_DIRS = ['etc/corosync', 'var/lib/corosync', 'var/lib/pacemaker']

@@ -42,7 +42,7 @@ const SECRET_LINE: Record<string, RegExp> = {
   drbd: /\bshared-secret\b/,
 }
 
-export const saltedDigest = (salt: string, content: string | Buffer): string => createHash('sha256').update(salt).update(content).digest('hex')
+const saltedDigest = (salt: string, content: string | Buffer): string => createHash('sha256').update(salt).update(content).digest('hex')
 
 function readOne(name: string, path: string, salt: string): SharedFile {
   if (!existsSync(path)) return { name, path, state: 'missing' }

@@ -68,7 +68,7 @@ export function summaryOf(output: string, env: NodeJS.ProcessEnv): string {
 }
 
 /** mon's output on stdin, read to its end (mon closes it), bounded: a terminal or a pipe left open gives '' */
-export function readStdin(limitMs = 2000, maxBytes = 64 * 1024): Promise<string> {
+function readStdin(limitMs = 2000, maxBytes = 64 * 1024): Promise<string> {
   if (process.stdin.isTTY) return Promise.resolve('')
   return new Promise((resolve) => {
     let text = ''

@@ -23,7 +23,7 @@ export interface ProbeReaders {
 /** a reading younger than this is served again (Prometheus scrapes every 15 s or more) */
 export const MAX_AGE_MS = 5000
 /** each question's bound: a scrape waits this long at most for each */
-export const PROBE_TIMEOUT_MS = 1000
+const PROBE_TIMEOUT_MS = 1000
 
 /** The readers of a node: halo-mon at host:port, drbdadm as drbddisk finds it (HA_DRBDADM, HA_DRBDCONF). */
 export function nodeReaders(mon: { host: string; port: number }, env: NodeJS.ProcessEnv = process.env): ProbeReaders {

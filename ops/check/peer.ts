@@ -16,7 +16,7 @@ const MUST_MATCH = new Set(['haresources', 'authkeys'])
 type Step = { op: '=' | '-' | '+'; line: string; here: number; there: number }
 
 /** A line diff (longest common subsequence): small files, so the quadratic table is cheap. */
-export function diffLines(a: readonly string[], b: readonly string[]): Step[] {
+function diffLines(a: readonly string[], b: readonly string[]): Step[] {
   const n = a.length
   const m = b.length
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0))
@@ -51,7 +51,7 @@ function hunks(steps: readonly Step[]): { here: number; there: number; lines: st
 const lines = (text: string) => (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n')
 
 /** The differences between this node's files and the peer's, as findings. */
-export function compareWithPeer(f: Findings, local: readonly SharedFile[], peer: PeerFiles): void {
+function compareWithPeer(f: Findings, local: readonly SharedFile[], peer: PeerFiles): void {
   const theirs = new Map(peer.files.map((x) => [x.name, x]))
   const names = [...new Set([...local.map((x) => x.name), ...peer.files.map((x) => x.name)])]
   for (const name of names) {

@@ -14,7 +14,7 @@ import type { NotConverted } from './model.ts'
 
 const NOT_CONVERTED = 'not-converted.txt'
 
-export function notConvertedText(list: NotConverted[]): string {
+function notConvertedText(list: NotConverted[]): string {
   const head = list.length
     ? `# What halo convert did not carry over, or needs you: ${list.length} item(s), each with the file:line it comes from.`
     : '# halo convert carried everything over.'
