@@ -1,7 +1,9 @@
 /**
  * System users and groups by name, through getent so that LDAP/SSSD accounts resolve as they do for
- * su and the daemons (Node has no getpwnam). Used when an agent starts a server as its user.
+ * su and the daemons (Node has no getpwnam); /etc/passwd and /etc/group are read first when nsswitch.conf
+ * asks them first, as it nearly always does. Used when an agent starts a server as its user.
  */
+import { readFileSync } from 'node:fs'
 import { HaloError } from './errors.ts'
 import { run } from './exec.ts'
 import { OCF } from './ocf/codes.ts'
@@ -16,8 +18,32 @@ export interface Account {
 
 async function getent(db: 'passwd' | 'group', name: string): Promise<string[] | undefined> {
   if (/^\d+$/.test(name)) return undefined // a number is taken as it is, see below
+  // where nsswitch.conf asks the files first, a local account is read there: no getent run in every start and stop
+  const local = filesFirst(db) ? localEntry(db, name) : undefined
+  if (local) return local
   const r = await run(['getent', db, name], { timeout: 5000 })
   return r.code === 0 ? r.stdout.trim().split('\n')[0].split(':') : undefined
+}
+
+function filesFirst(db: 'passwd' | 'group'): boolean {
+  let conf: string
+  try {
+    conf = readFileSync('/etc/nsswitch.conf', 'utf8')
+  } catch {
+    return false
+  }
+  const sources = new RegExp(`^${db}:\\s*(\\S+)`, 'm').exec(conf)?.[1]
+  return sources === 'files' || sources === 'compat'
+}
+
+function localEntry(db: 'passwd' | 'group', name: string): string[] | undefined {
+  let text: string
+  try {
+    text = readFileSync(`/etc/${db}`, 'utf8')
+  } catch {
+    return undefined
+  }
+  return text.split('\n').map((line) => line.split(':')).find((f) => f[0] === name && f.length >= (db === 'passwd' ? 7 : 4))
 }
 
 /**
