@@ -3,9 +3,9 @@
  * Built on node:child_process rather than execa because agents load this on their monitor path, where
  * every millisecond of startup is paid on every monitor call of every resource.
  */
-import type { SpawnOptions } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { closeSync, fstatSync, readSync } from 'node:fs'
-import { HaloError } from './errors.ts'
+import { HaloError, errorMessage } from './errors.ts'
 import { scratchFile } from './files.ts'
 
 /**
@@ -54,24 +54,40 @@ export interface RunResult {
 
 /** Runs argv to completion. Resolves whatever the exit code; rejects only when it cannot be started. */
 export function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    // with no pipe to the child, 'close' comes with its exit
-    const toFile = opts.mergeStderr || opts.untilExit
-    const outFile = toFile ? outputFile() : undefined
-    const errFile = opts.mergeStderr ? outFile : opts.untilExit ? outputFile() : undefined
-    const spawnOpts: SpawnOptions = {
+  // with no pipe to the child, 'close' comes with its exit
+  const toFile = opts.mergeStderr || opts.untilExit
+  const outFile = toFile ? outputFile() : undefined
+  const errFile = opts.mergeStderr ? outFile : opts.untilExit ? outputFile() : undefined
+  let child: ChildProcess
+  try {
+    child = childProcess().spawn(argv[0], argv.slice(1), {
       env: opts.env,
       cwd: opts.cwd,
       uid: opts.uid,
       gid: opts.gid,
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', outFile ?? 'pipe', errFile ?? 'pipe'],
       detached: opts.processGroup,
-    }
+    })
+  } catch (e) {
+    if (outFile !== undefined) closeSync(outFile)
+    if (errFile !== undefined && errFile !== outFile) closeSync(errFile)
+    return Promise.reject(new HaloError(1, `cannot run ${argv[0]}: ${errorMessage(e)}`, { cause: e }))
+  }
+  return settle(child, argv, opts, { outFile, errFile })
+}
+
+/**
+ * The rest of run() for a child already started: its output read from the files it writes to (they are
+ * closed here) or from its pipes, its timeout kept, its end awaited. ha.d/warm-node.ts hands it a Node
+ * that was started ahead.
+ */
+export function settle(child: ChildProcess, argv: readonly string[], opts: RunOptions, files: { outFile?: number; errFile?: number }): Promise<RunResult> {
+  const { outFile, errFile } = files
+  return new Promise((resolve, reject) => {
     const closeFiles = () => {
       if (outFile !== undefined) closeSync(outFile)
       if (errFile !== undefined && errFile !== outFile) closeSync(errFile)
     }
-    const child = childProcess().spawn(argv[0], argv.slice(1), spawnOpts)
     if (child.pid !== undefined) opts.onSpawn?.(child.pid)
     const out: Buffer[] = []
     const err: Buffer[] = []
@@ -124,7 +140,7 @@ export async function runOk(argv: readonly string[], opts: RunOptions = {}, exit
  * pipes lose the order in which the lines were written), and a file needs no reader to close it. A private
  * scratch file: $TMPDIR is everyone's, and a name there that others can guess is a link they can plant.
  */
-const outputFile = scratchFile
+export const outputFile = scratchFile
 
 function readOutput(fd: number): string {
   const buf = Buffer.alloc(fstatSync(fd).size)

@@ -8,13 +8,18 @@ import { openNoFollow } from './files.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export function isAlive(pid: number): boolean {
+  // a zombie has exited: only its parent has not collected it yet
+  return answersSignals(pid) && processStat(pid)?.state !== 'Z'
+}
+
+/** The pid is a process, or a zombie (signal 0): one system call, for who asks often. */
+export function answersSignals(pid: number): boolean {
   try {
     process.kill(pid, 0)
+    return true
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM'
   }
-  // a zombie has exited: only its parent has not collected it yet
-  return processStat(pid)?.state !== 'Z'
 }
 
 /**
