@@ -60,8 +60,8 @@ export async function demo(bin: string, keep: boolean): Promise<number> {
   await checkRows(stack, bin, client)
 
   console.log(bold('\nThe application server on node1 crashes (killed)'))
-  console.log('  halo-mon sees its ports closed and runs halo-recover.alert, which asks the engine to recover it (recovery.cf)')
-  const crashed = await step('waiting for halo-mon to notice and the engine to restart it on node1', crash(stack, users, 'appserver'))
+  console.log("  the engine watches the server's process (recovery.cf's watch=/run/linkserv.pid) and recovers it under recovery.cf's policy")
+  const crashed = await step('waiting for the engine to restart it on node1', crash(stack, users, 'appserver'))
   report(stack, crashed, 'application server killed', 'all', 'the crash', 'first request answered through the virtual IP')
   console.log(`  ${crashed.to === crashed.from ? `restarted on ${crashed.to}: the data disk, the virtual IP and MariaDB were not touched` : `moved to ${crashed.to}`}`)
   await checkRows(stack, bin, client)

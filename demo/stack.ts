@@ -255,7 +255,8 @@ function writeNodeFiles(
   }
   // ha-down.alert takes no argument: the resource halo-recover.alert names goes with it
   put('etc/mon/mon.cf', f.alert === 'ha-down' ? read('mon.cf').replace(/alert halo-recover\.alert\b.*$/gm, 'alert ha-down.alert') : read('mon.cf'))
-  if (!heartbeat) put('etc/ha.d/recovery.cf', f.recoveryCf ?? read('recovery.cf'))
+  // ha-down.alert is the cluster before local recovery: no recovery.cf, so the engine watches nothing
+  if (!heartbeat && (f.alert !== 'ha-down' || f.recoveryCf !== undefined)) put('etc/ha.d/recovery.cf', f.recoveryCf ?? read('recovery.cf'))
   put('etc/mon/auth.cf', read('auth.cf'))
   put('usr/lib/mon/alert.d/ha-down.alert', read('ha-down.alert').replaceAll('/usr/lib/heartbeat/hb_standby', heartbeat ? HB_STANDBY : join(bin, 'hb_standby')), 0o755)
   // as the package links it (pkg/deb.ts)

@@ -6,7 +6,8 @@
  * start fails moves the group at once; a stop that fails follows the engine's stop-failure rules.
  * The counts live here, in the engine, so they outlive halo-mon's restarts; halo cleanup forgets them.
  * With recovery.cf's monitor=, the engine also runs a resource's status on that interval while this node
- * holds its group (Pacemaker's op monitor), and a resource found stopped is a failure like any other.
+ * holds its group (Pacemaker's op monitor), and a resource found stopped is a failure like any other;
+ * with watch=, the end of the process its pid file names is one (ha.d/process-watch.ts).
  */
 import { errorMessage } from '../lib/errors.ts'
 import type { Logger } from '../lib/log.ts'
@@ -14,6 +15,7 @@ import { formatDuration } from '../lib/time.ts'
 import type { Answer, FailureCount } from './control.ts'
 import { type FailurePolicy, type RecoveryConfig, describePolicy, findResource, policyOf, resourceName } from './config/recovery.ts'
 import type { Negotiation } from './negotiation.ts'
+import { ProcessWatch } from './process-watch.ts'
 import type { Recorder } from './recorder.ts'
 import type { Resource, ResourceManager } from './resources.ts'
 
@@ -56,8 +58,22 @@ export class Recovery {
   private readonly monitors = new Map<string, NodeJS.Timeout>()
   private monitoring = false
   private cfg!: RecoveryConfig
+  private readonly watch: ProcessWatch
 
-  constructor(private readonly io: RecoveryIo) {}
+  constructor(private readonly io: RecoveryIo) {
+    this.watch = new ProcessWatch({
+      log: io.log,
+      watched: () => io.groups().flatMap((g) => g.resources.flatMap((r) => {
+        const pidFile = policyOf(this.cfg, r).watch
+        return pidFile ? [{ name: resourceName(r), pidFile }] : []
+      })),
+      unsettled: (name) => {
+        const at = this.locate(name)
+        return 'error' in at || this.io.negotiation.restartRefused(at.side) !== undefined
+      },
+      failed: (name, why) => void this.recover(name, `the engine's process watch: ${why}`).then((a) => !a.ok && io.log.warn(a.error)),
+    })
+  }
 
   /** recovery.cf as read at start, or again (halo-heartbeat -r): a new policy applies to the failures already counted. */
   configure(cfg: RecoveryConfig): void {
@@ -66,10 +82,11 @@ export class Recovery {
     if (this.monitoring) this.monitor()
   }
 
-  /** Starts (again) the engine's own monitors of the resources recovery.cf gives a monitor= interval. */
+  /** Starts (again) the engine's own monitors and process watches of the resources recovery.cf names. */
   monitor(): void {
     this.stop()
     this.monitoring = true
+    this.watch.start()
     for (const g of this.io.groups()) {
       for (const r of g.resources) {
         const every = policyOf(this.cfg, r).monitorMs
@@ -80,6 +97,7 @@ export class Recovery {
 
   stop(): void {
     this.monitoring = false
+    this.watch.stop()
     for (const timer of this.monitors.values()) clearTimeout(timer)
     this.monitors.clear()
   }
@@ -203,6 +221,7 @@ export class Recovery {
     const t0 = performance.now()
     const { recorder, rm } = this.io
     await this.io.negotiation.restartInPlace(at.side, `local recovery: the restart of ${at.name} failed`, async () => {
+      for (const name of names) this.watch.forget(name)
       recorder.restartBegin(at.name, cause)
       try {
         if (!(await rm.giveGroup(part))) {

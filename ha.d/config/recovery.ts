@@ -7,17 +7,22 @@
  *   appserver migration-threshold=5 failure-timeout=1h
  *   IPaddr::10.0.0.5/24 migration-threshold=0
  *   mysql     monitor=10s
+ *   appserver watch=/run/linkserv.pid
  *
  * A resource is named as haresources names it: its script (`appserver`), or, when several resources run
  * the same script, its full spelling (`IPaddr::10.0.0.5/24`). migration-threshold: how many restarts in
  * place a resource gets within the window (INFINITY: no limit); the next failure moves its group to the
  * peer. failure-timeout: how long a failure is counted (a bare number is seconds; 0: for ever). monitor:
  * the engine runs the resource's status that often while this node holds its group, and a resource found
- * stopped is a failure (Pacemaker's op monitor, for clusters without halo-mon; 0, the default: off). A key
- * a resource's line leaves out comes from the default line.
+ * stopped is a failure (Pacemaker's op monitor, for clusters without halo-mon; 0, the default: off).
+ * watch: the resource's pid file; while this node holds the group the engine watches the process it names
+ * and its end is a failure seen within milliseconds, where a monitor or mon sees it only at its next check
+ * (a crash costs the service the restart alone); a hung server lives on, so mon still checks the service.
+ * A key a resource's line leaves out comes from the default line (watch excepted: a pid file is one
+ * resource's).
  */
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { isAbsolute, join } from 'node:path'
 import { ConfigError, collectConfigError, throwConfigErrors } from '../../lib/errors.ts'
 import { configLines, readConfigFile } from '../../lib/config/lines.ts'
 import { formatDuration, parseDuration, pacemakerTime } from '../../lib/time.ts'
@@ -29,6 +34,8 @@ export interface FailurePolicy {
   windowMs: number
   /** ms between the engine's own status checks of the resource; 0: none */
   monitorMs: number
+  /** the pid file of the process the engine watches (absent: none) */
+  watch?: string
 }
 
 export interface RecoveryConfig {
@@ -69,7 +76,7 @@ export function findResource<R extends Named>(groups: readonly { resources: read
   return { why: `no resource of haresources is ${name} (there are ${all.map(resourceName).join(', ') || 'none'})` }
 }
 
-const KEYS = ['migration-threshold', 'failure-timeout', 'monitor'] as const
+const KEYS = ['migration-threshold', 'failure-timeout', 'monitor', 'watch'] as const
 
 export function parseRecoveryCf(text: string, file: string, groups: readonly { resources: readonly Named[] }[]): RecoveryConfig {
   const errors: ConfigError[] = []
@@ -95,6 +102,10 @@ export function parseRecoveryCf(text: string, file: string, groups: readonly { r
           const ms = parseDuration(value, pacemakerTime)
           if (ms === undefined || (ms > 0 && ms < 100)) throw new ConfigError(file, no, `monitor=${value}: give an interval such as 10s (at least 100ms; 0: no monitoring)`)
           set.monitorMs = ms
+        } else if (key === 'watch') {
+          if (!isAbsolute(value)) throw new ConfigError(file, no, `watch=${value}: give the absolute path of the resource's pid file, e.g. watch=/run/linkserv.pid`)
+          if (name === 'default') throw new ConfigError(file, no, `watch=${value}: a pid file is one resource's: put it on that resource's line`)
+          set.watch = value
         } else {
           throw new ConfigError(file, no, `${pair}: recovery.cf sets ${KEYS.map((k) => `${k}=`).join(', ')}`)
         }
@@ -137,4 +148,4 @@ export const policyOf = (cfg: RecoveryConfig, r: Named): FailurePolicy => cfg.re
 
 /** A policy as recovery.cf writes it. */
 export const describePolicy = (p: FailurePolicy): string =>
-  `migration-threshold=${p.threshold ?? 'INFINITY'} failure-timeout=${p.windowMs === 0 ? '0' : formatDuration(p.windowMs)}${p.monitorMs ? ` monitor=${formatDuration(p.monitorMs)}` : ''}`
+  `migration-threshold=${p.threshold ?? 'INFINITY'} failure-timeout=${p.windowMs === 0 ? '0' : formatDuration(p.windowMs)}${p.monitorMs ? ` monitor=${formatDuration(p.monitorMs)}` : ''}${p.watch ? ` watch=${p.watch}` : ''}`

@@ -97,13 +97,31 @@ export async function convert(o: ConvertOptions): Promise<Converted> {
     properties,
     rscDefaults,
   }
-  notConverted.push(...corosync.notConverted, ...converted.notConverted, ...fencing.notConverted, ...ping.notConverted, ...monitors, ...drbd.notConverted)
+  const recoveryCf = join(o.confDir, 'recovery.cf')
+  notConverted.push(...corosync.notConverted, ...converted.notConverted, ...fencing.notConverted, ...ping.notConverted, ...monitors, ...drbd.notConverted, ...engineChecks(recoveryCf))
   // file by file, line by line, as the admin goes through them
-  const order = [hacf.file, authFile, haresources, fenceCfPath, monPath]
+  const order = [hacf.file, authFile, haresources, fenceCfPath, recoveryCf, monPath]
   const rank = (file: string) => (order.indexOf(file) + order.length + 1) % (order.length + 1)
   notConverted.sort((a, b) => rank(a.file) - rank(b.file) || a.file.localeCompare(b.file) || a.line - b.line)
   const text = o.to === 'cib' ? cibXml(cluster) : o.to === 'pcs' ? pcsScript(cluster) : crmScript(cluster)
   return { cluster, corosync: corosync.text, resources: { file: resourceFile[o.to], text }, notConverted }
+}
+
+/** recovery.cf's checks the engine itself runs (monitor=, watch=): Pacemaker's are the resource's op monitor */
+function engineChecks(file: string): NotConverted[] {
+  if (!existsSync(file)) return []
+  const why = {
+    monitor: 'the engine\'s own status check: give the resource an op monitor with that interval (pcs resource op add RESOURCE monitor interval=…)',
+    watch: 'the engine\'s watch of the pid file\'s process has no Pacemaker equivalent: the resource\'s op monitor interval is how soon a crash is seen',
+  }
+  return configLines(readConfigFile(file), 'anywhere').flatMap(({ no, text }) =>
+    text
+      .split(/\s+/)
+      .slice(1)
+      .map((pair) => pair.split('=')[0])
+      .filter((key): key is keyof typeof why => key === 'monitor' || key === 'watch')
+      .map((key) => ({ file, line: no, reason: `${text.split(/\s+/)[0]} ${key}=: ${why[key]}` })),
+  )
 }
 
 /**

@@ -1,7 +1,8 @@
 // Local recovery on the example cluster (demo/stack.ts, mon.cf's halo-recover.alert, recovery.cf as
 // shipped): real MariaDB on a loop disk, the application server, halo's engine on two virtual nodes,
 // halo-mon in the group, a client committing rows and the application server's users requesting through
-// the virtual IP. A crash is restarted on the same node, leaving what comes before it in the group alone;
+// the virtual IP. The application server's crash is seen by the engine's watch of its pid file, MariaDB's
+// by halo-mon. A crash is restarted on the same node, leaving what comes before it in the group alone;
 // halo-mon's restart keeps the counts; a restart that fails moves the group at once. The watcher samples
 // both nodes every 10 ms: what was not restarted never went down. Needs `npm run build` first.
 import t from 'tap'
@@ -27,6 +28,7 @@ t.test('crashes restarted in place: the application server, then MariaDB with th
   t.same(eventsOf(stack, 'node1', first.at, /^(disk|vip|mysql) /), [], 'the disk, the VIP and MariaDB never went down')
   t.same(eventsOf(stack, 'node2', first.at, /^(disk|vip|mysql|appserver|mon) up$/), [], 'node2 started nothing')
   t.match(readFileSync(stack.haLog(node1), 'utf8'), /appserver::\S+ restarted in place in \d+ ms/, "node1's log says it restarted it")
+  t.match(readFileSync(stack.haLog(node1), 'utf8'), /appserver::\S+ failed \(seen by the engine's process watch: its process ended \(pid \d+, \/run\/linkserv\.pid\)\)/, "seen by recovery.cf's watch= of the server's pid file")
   t.equal((await failures(node1)).appserver?.count, 1, 'one failure of the application server counted')
   await noneLost(t, stack, writer, 'after the restart in place')
 
@@ -50,6 +52,7 @@ t.test('crashes restarted in place: the application server, then MariaDB with th
   t.same(order.slice(0, 2), ['mysql up', 'appserver up'], 'MariaDB up first, then the application server')
   t.same(eventsOf(stack, 'node1', db.at, /^(disk|vip) /), [], 'the disk and the VIP never went down')
   t.equal((await failures(node1)).mysqld?.count, 1, 'one failure of MariaDB counted')
+  t.match(readFileSync(stack.haLog(node1), 'utf8'), /mysqld::\S+ failed \(seen by halo-recover\.alert \(mon alert for /, 'MariaDB, not watched, was seen by halo-mon through halo-recover.alert')
   await noneLost(t, stack, writer, "after MariaDB's restart in place")
   await users.commitAfter(db.served)
 
