@@ -28,6 +28,7 @@ import { Outdater } from './outdate.ts'
 import { PingNodes } from './ping.ts'
 import { Recorder } from './recorder.ts'
 import { Recovery } from './recovery.ts'
+import { WarmNode } from './warm-node.ts'
 import { ResourceManager, type ResourceManagerOptions } from './resources.ts'
 import { Respawn } from './respawn.ts'
 import { crcWarnings, type EngineConfig, restartNeeded } from './settings.ts'
@@ -91,6 +92,7 @@ export class Engine {
   private readonly respawn: Respawn
   private readonly recorder: Recorder
   private readonly recovery: Recovery
+  private readonly warm: WarmNode
   /** the peer is dead and no ping node answers: we gave everything up */
   private cutOff = false
   /** how many ping nodes the peer reaches, as its last num_ping_nodes said */
@@ -137,10 +139,12 @@ export class Engine {
     const recorder = (this.recorder = new Recorder(cfg.node, opts.history, (e) => this.tally.seen(e)))
     if (opts.fencing) opts.fencing.onRecord = (r) => recorder.fence(r)
     this.membership = new Membership({ self: cfg.node, nodes: cfg.nodes, links: cfg.media.map((m) => m.iface), warntime: cfg.warntime, initdead: cfg.initdead, log })
+    this.warm = new WarmNode(opts.scriptEnv)
     this.rm = new ResourceManager({
       log,
       scriptDirs: opts.scriptDirs,
       env: opts.scriptEnv,
+      warm: this.warm,
       ...opts.stopFailure,
       onStarted: (r) => recorder.started(r),
       onStopped: (r) => recorder.stopped(r),
@@ -594,6 +598,7 @@ export class Engine {
     this.negotiation.stop()
     this.pings.stop()
     this.recovery.stop()
+    this.warm.close()
     clearTimeout(this.pingRetry)
     const media = this.wire?.close()
     this.control?.close()

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { HaloError, errorMessage } from '../lib/errors.ts'
 import { describeFailure, run } from '../lib/exec.ts'
 import type { Logger } from '../lib/log.ts'
+import type { WarmNode } from './warm-node.ts'
 
 /** One resource of a haresources line: `IPaddr::10.0.0.5/24` is { script: 'IPaddr', args: ['10.0.0.5/24'] }. */
 export interface Resource {
@@ -33,6 +34,8 @@ export interface ResourceManagerOptions {
   onStarted?: (r: Resource) => void
   onStopped?: (r: Resource) => void
   onFailed?: (r: Resource, action: 'start' | 'stop', why: string) => void
+  /** where halo's own agents run, started ahead (ha.d/warm-node.ts); other scripts are spawned as ever */
+  warm?: WarmNode
 }
 
 const describe = (r: Resource) => [r.script, ...r.args].join('::')
@@ -57,7 +60,8 @@ export class ResourceManager {
     const argv = [this.scriptPath(r), ...r.args, action]
     this.opts.log.debug(`running ${argv.join(' ')}`)
     // as ResourceManager: the script's exit is the end of the action, whatever it left running (IPaddr's ARP sender)
-    return run(argv, { env: this.opts.env, untilExit: true })
+    const opts = { env: this.opts.env, untilExit: true }
+    return this.opts.warm ? this.opts.warm.run(argv, opts) : run(argv, opts)
   }
 
   /** Runs start or stop; undefined when it succeeded, else why not. */
