@@ -68,6 +68,14 @@ function rig(t: Test): Rig {
   }
 }
 
+/** a server started and its pid file written; resolved once the watch has seen it */
+async function watchedServer(r: Rig): Promise<ChildProcess> {
+  const server = r.sleeper()
+  writeFileSync(r.pidFile, `${server.pid}\n`)
+  await until('the watch to see the server', () => r.log().includes(`watching pid ${server.pid}`))
+  return server
+}
+
 /** resolves after `n` more looks of the watch */
 const looksMore = (r: Rig, n: number) => {
   const from = r.looks()
@@ -76,9 +84,7 @@ const looksMore = (r: Rig, n: number) => {
 
 t.test('the watched process killed: one failure naming its pid', async (t) => {
   const r = rig(t)
-  const server = r.sleeper()
-  writeFileSync(r.pidFile, `${server.pid}\n`)
-  await until('the watch to see the server', () => r.log().includes(`watching pid ${server.pid}`))
+  const server = await watchedServer(r)
   server.kill('SIGKILL')
   await once(server, 'exit')
   await until('the failure', () => r.failures.length > 0)
@@ -97,9 +103,7 @@ t.test('no pid file yet, then a stale one: no failure until the process has been
   t.same(r.failures, [], 'a pid file not written yet, or naming a dead process, is no crash of what this engine started')
   t.match(r.log(), /not watched until it names the running process/, 'the stale pid file is said')
   t.equal(r.log().match(/not watched until/g)?.length, 1, 'once')
-  const server = r.sleeper()
-  writeFileSync(r.pidFile, `${server.pid}\n`)
-  await until('the watch to see the server', () => r.log().includes(`watching pid ${server.pid}`))
+  const server = await watchedServer(r)
   rmSync(r.pidFile)
   server.kill('SIGKILL')
   await until('the failure', () => r.failures.length > 0)
@@ -108,9 +112,7 @@ t.test('no pid file yet, then a stale one: no failure until the process has been
 
 t.test('a process that ends while the group is in transition is not judged', async (t) => {
   const r = rig(t)
-  const server = r.sleeper()
-  writeFileSync(r.pidFile, `${server.pid}\n`)
-  await until('the watch to see the server', () => r.log().includes(`watching pid ${server.pid}`))
+  const server = await watchedServer(r)
   r.settled.now = false
   await looksMore(r, 1)
   server.kill('SIGKILL')
@@ -125,9 +127,7 @@ t.test('a process that ends while the group is in transition is not judged', asy
 
 t.test('the pid file names another live process after the first ended: followed, said', async (t) => {
   const r = rig(t)
-  const first = r.sleeper()
-  writeFileSync(r.pidFile, `${first.pid}\n`)
-  await until('the watch to see the server', () => r.log().includes(`watching pid ${first.pid}`))
+  const first = await watchedServer(r)
   const second = r.sleeper()
   writeFileSync(r.pidFile, `${second.pid}\n`)
   first.kill('SIGKILL')
@@ -137,9 +137,7 @@ t.test('the pid file names another live process after the first ended: followed,
 
 t.test("a perl waits on the watched process's pidfd, and ends with the watch", async (t) => {
   const r = rig(t)
-  const server = r.sleeper()
-  writeFileSync(r.pidFile, `${server.pid}\n`)
-  await until('the watch to see the server', () => r.log().includes(`watching pid ${server.pid}`))
+  const server = await watchedServer(r)
   await until('its perl', () => perlsFor(server.pid!).length === 1)
   r.settled.now = false
   await until('its perl to end with the watch of it', () => perlsFor(server.pid!).length === 0)
@@ -153,9 +151,7 @@ t.test('without perl the watch still sees the end, by looking', async (t) => {
     process.env.PATH = path
   })
   const r = rig(t)
-  const server = r.sleeper()
-  writeFileSync(r.pidFile, `${server.pid}\n`)
-  await until('the watch to see the server', () => r.log().includes(`watching pid ${server.pid}`))
+  const server = await watchedServer(r)
   t.same(perlsFor(server.pid!), [], 'no perl')
   server.kill('SIGKILL')
   await until('the failure', () => r.failures.length > 0)
