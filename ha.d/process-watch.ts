@@ -14,16 +14,17 @@ import { type Logger } from '../lib/log.ts'
 import { answersSignals, pidFileProcess, processStat } from '../lib/process.ts'
 
 /** how often the engine looks when no perl waits on a watched process */
-export const WATCH_MS = 50
+const WATCH_MS = 50
 /** how often it looks when each watched process has its perl: a reused pid or a zombie are only seen so */
 const FULL_LOOK_MS = 1000
 /**
- * pidfd_open(2) (434 wherever Debian runs) on the pid, then a wait until it or stdin (the engine's pipe:
- * the engine gone) is readable; exit 0: the process ended, 2: no pidfd for it, 3: the engine left.
+ * pidfd_open(2) on the pid (434 on amd64, arm64 and the other ports since Linux 5.3; where it is another
+ * call, or none, it fails and the engine looks every WATCH_MS), then a wait until the pidfd or stdin (the
+ * engine's pipe: the engine gone) is readable; exit 0: the process ended, 2: no pidfd, 3: the engine left.
  */
 const PIDFD_WAIT = 'my $fd = syscall(434, $ARGV[0] + 0, 0); exit 2 if $fd < 0; my $r = ""; vec($r, $fd, 1) = 1; vec($r, 0, 1) = 1; select($r, undef, undef, undef); exit(vec($r, $fd, 1) ? 0 : 3)'
 
-export interface Watched {
+interface Watched {
   /** as recovery names it */
   name: string
   pidFile: string
@@ -33,7 +34,7 @@ export interface ProcessWatchIo {
   log: Logger
   /** the resources with a watch= line, as recovery.cf says now */
   watched(): readonly Watched[]
-  /** why the resource's process may not be judged now (its group is not held here, or in transition) */
+  /** whether the resource's process may not be judged now (its group is not held here, or in transition) */
   unsettled(name: string): boolean
   /** the process has ended: `why` says how */
   failed(name: string, why: string): void

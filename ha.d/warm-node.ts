@@ -35,8 +35,8 @@ export class WarmNode {
     if (existsSync(join(bin, 'warm-node')) && existsSync(join(bin, '../agents'))) this.agentsDir = realpathSync(join(bin, '../agents')) + sep
   }
 
-  /** Whether argv[0] would run in a waiting Node (one of halo's agents). */
-  fits(program: string): boolean {
+  /** Whether argv[0] runs in a waiting Node: one of halo's agents. */
+  private fits(program: string): boolean {
     if (this.agentsDir === undefined) return false
     try {
       return realpathSync(program).startsWith(this.agentsDir)
