@@ -9,10 +9,10 @@
  * anything else is spawned as ever, and so is a run that finds no Node waiting.
  */
 import { type ChildProcess } from 'node:child_process'
-import { closeSync, existsSync, realpathSync } from 'node:fs'
+import { existsSync, realpathSync } from 'node:fs'
 import { join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { childProcess, outputFile, run, settle, type RunOptions, type RunResult } from '../lib/exec.ts'
+import { childProcess, closeOutput, outputFile, run, settle, type RunOptions, type RunResult } from '../lib/exec.ts'
 import { isAlive } from '../lib/process.ts'
 
 interface Waiting {
@@ -70,7 +70,7 @@ export class WarmNode {
     clearTimeout(this.refill)
     for (const w of this.waiting.splice(0)) {
       w.child.stdin!.end()
-      closeFiles(w)
+      closeOutput(w)
     }
   }
 
@@ -98,13 +98,8 @@ export class WarmNode {
   private take(): Waiting | undefined {
     for (let w = this.waiting.shift(); w; w = this.waiting.shift()) {
       if (w.child.exitCode === null && w.child.signalCode === null && w.child.pid !== undefined && isAlive(w.child.pid)) return w
-      closeFiles(w)
+      closeOutput(w)
     }
     return undefined
   }
-}
-
-function closeFiles(w: Waiting): void {
-  closeSync(w.outFile)
-  closeSync(w.errFile)
 }

@@ -69,8 +69,7 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
       detached: opts.processGroup,
     })
   } catch (e) {
-    if (outFile !== undefined) closeSync(outFile)
-    if (errFile !== undefined && errFile !== outFile) closeSync(errFile)
+    closeOutput({ outFile, errFile })
     return Promise.reject(new HaloError(1, `cannot run ${argv[0]}: ${errorMessage(e)}`, { cause: e }))
   }
   return settle(child, argv, opts, { outFile, errFile })
@@ -81,13 +80,9 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
  * closed here) or from its pipes, its timeout kept, its end awaited. ha.d/warm-node.ts hands it a Node
  * that was started ahead.
  */
-export function settle(child: ChildProcess, argv: readonly string[], opts: RunOptions, files: { outFile?: number; errFile?: number }): Promise<RunResult> {
+export function settle(child: ChildProcess, argv: readonly string[], opts: RunOptions, files: OutputFiles): Promise<RunResult> {
   const { outFile, errFile } = files
   return new Promise((resolve, reject) => {
-    const closeFiles = () => {
-      if (outFile !== undefined) closeSync(outFile)
-      if (errFile !== undefined && errFile !== outFile) closeSync(errFile)
-    }
     if (child.pid !== undefined) opts.onSpawn?.(child.pid)
     const out: Buffer[] = []
     const err: Buffer[] = []
@@ -114,7 +109,7 @@ export function settle(child: ChildProcess, argv: readonly string[], opts: RunOp
     if (opts.input !== undefined) child.stdin!.end(opts.input)
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer)
-      closeFiles()
+      closeOutput(files)
       reject(new HaloError(e.code === 'ENOENT' ? 5 : 1, `cannot run ${argv[0]}: ${e.message}`, { cause: e }))
     })
     child.on('close', (code, signal) => {
@@ -122,10 +117,21 @@ export function settle(child: ChildProcess, argv: readonly string[], opts: RunOp
       clearTimeout(killer)
       const stdout = outFile === undefined ? Buffer.concat(out).toString() : readOutput(outFile)
       const stderr = errFile === undefined ? Buffer.concat(err).toString() : errFile === outFile ? '' : readOutput(errFile)
-      closeFiles()
+      closeOutput(files)
       resolve({ argv, code, signal, stdout, stderr, timedOut })
     })
   })
+}
+
+/** The files a child's stdout and stderr go to (one file for both with mergeStderr), when not pipes. */
+export interface OutputFiles {
+  outFile?: number
+  errFile?: number
+}
+
+export function closeOutput({ outFile, errFile }: OutputFiles): void {
+  if (outFile !== undefined) closeSync(outFile)
+  if (errFile !== undefined && errFile !== outFile) closeSync(errFile)
 }
 
 /** Runs argv and returns its stdout; a non-zero exit becomes a HaloError quoting the program's stderr. */
