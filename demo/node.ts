@@ -159,6 +159,16 @@ export class VirtualNode {
       .filter((p) => nsOf(p) === ns && processStat(p)?.state !== 'Z')
   }
 
+  /** where a file of the node's own mounts (/run, /srv…) is seen from the host, through its PID 1 */
+  path(file: string): string {
+    return `/proc/${this.pid}/root${file}`
+  }
+
+  /** the host pid of the node's process `pid` (its pid inside the node), undefined when none runs */
+  hostPid(pid: number): number | undefined {
+    return this.processes().find((p) => innermostPid(p) === pid)
+  }
+
   /**
    * SIGSTOP to every process of the node: a machine that hangs, its kernel state (addresses, mounts)
    * intact. Resolves once all are stopped; one forked meanwhile is caught on the next pass.
@@ -217,6 +227,15 @@ function childOf(pid: number): number {
 function nsOf(pid: number): string | undefined {
   try {
     return readlinkSync(`/proc/${pid}/ns/pid`)
+  } catch {
+    return undefined
+  }
+}
+
+/** the last of NSpid: the process's pid in its own PID namespace */
+function innermostPid(pid: number): number | undefined {
+  try {
+    return Number(/^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1].split(/\s+/).at(-1))
   } catch {
     return undefined
   }
