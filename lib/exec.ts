@@ -4,6 +4,7 @@
  * every millisecond of startup is paid on every monitor call of every resource.
  */
 import type { ChildProcess } from 'node:child_process'
+import type { Readable } from 'node:stream'
 import { closeSync, fstatSync, readSync } from 'node:fs'
 import { HaloError, errorMessage } from './errors.ts'
 import { scratchFile } from './files.ts'
@@ -78,9 +79,10 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
 /**
  * The rest of run() for a child already started: its output read from the files it writes to (they are
  * closed here) or from its pipes, its timeout kept, its end awaited. ha.d/warm-node.ts hands it a Node
- * that was started ahead.
+ * that was started ahead, which tells its exit code on `told` as it exits: with its output in files, the
+ * run is over then, without waiting for the end of the process (the kernel's teardown of a Node, 8 ms).
  */
-export function settle(child: ChildProcess, argv: readonly string[], opts: RunOptions, files: OutputFiles): Promise<RunResult> {
+export function settle(child: ChildProcess, argv: readonly string[], opts: RunOptions, files: OutputFiles, told?: Readable): Promise<RunResult> {
   const { outFile, errFile } = files
   return new Promise((resolve, reject) => {
     if (child.pid !== undefined) opts.onSpawn?.(child.pid)
@@ -88,6 +90,9 @@ export function settle(child: ChildProcess, argv: readonly string[], opts: RunOp
     const err: Buffer[] = []
     let timedOut = false
     let killer: NodeJS.Timeout | undefined
+    // once: a child that cannot be started has its 'close' after its 'error', and a Node that told its
+    // exit code ends after that
+    let settled = false
     const kill = (sig: NodeJS.Signals) => {
       if (!opts.processGroup || child.pid === undefined) return void child.kill(sig)
       try {
@@ -104,22 +109,32 @@ export function settle(child: ChildProcess, argv: readonly string[], opts: RunOp
             kill('SIGTERM')
             killer = setTimeout(() => kill('SIGKILL'), 1000)
           }, opts.timeout)
-    child.stdout?.on('data', (b: Buffer) => out.push(b))
-    child.stderr?.on('data', (b: Buffer) => err.push(b))
-    if (opts.input !== undefined) child.stdin!.end(opts.input)
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer)
-      closeOutput(files)
-      reject(new HaloError(e.code === 'ENOENT' ? 5 : 1, `cannot run ${argv[0]}: ${e.message}`, { cause: e }))
-    })
-    child.on('close', (code, signal) => {
+    const end = (): boolean => {
+      if (settled) return false
+      settled = true
       clearTimeout(timer)
       clearTimeout(killer)
+      return true
+    }
+    const done = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (!end()) return
       const stdout = outFile === undefined ? Buffer.concat(out).toString() : readOutput(outFile)
       const stderr = errFile === undefined ? Buffer.concat(err).toString() : errFile === outFile ? '' : readOutput(errFile)
       closeOutput(files)
       resolve({ argv, code, signal, stdout, stderr, timedOut })
+    }
+    child.stdout?.on('data', (b: Buffer) => out.push(b))
+    child.stderr?.on('data', (b: Buffer) => err.push(b))
+    if (opts.input !== undefined) child.stdin!.end(opts.input)
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      if (!end()) return
+      closeOutput(files)
+      reject(new HaloError(e.code === 'ENOENT' ? 5 : 1, `cannot run ${argv[0]}: ${e.message}`, { cause: e }))
     })
+    told?.setEncoding('utf8').on('data', (line: string) => {
+      if (/^\d+\n$/.test(line)) done(Number(line), null)
+    })
+    child.on('close', done)
   })
 }
 

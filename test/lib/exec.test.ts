@@ -1,10 +1,12 @@
 // lib/exec.ts: the argv run, its exit, its output (apart or merged in order), its timeout (the whole
-// process group when asked), its input; the errors it gives; detached and followed programs.
+// process group when asked), its input; the errors it gives; a child that tells its exit code before it
+// ends (settle); detached and followed programs.
 import t, { type Test } from 'tap'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describeFailure, follow, run, runOk, spawnDetached, type RunResult } from '../../lib/exec.ts'
+import type { Readable } from 'node:stream'
+import { childProcess, describeFailure, follow, outputFile, run, runOk, settle, spawnDetached, type RunResult } from '../../lib/exec.ts'
 import { HaloError } from '../../lib/errors.ts'
 import { until } from '../../lib/wait.ts'
 
@@ -74,6 +76,20 @@ t.test('run: a program that cannot be started rejects with a HaloError (5 when m
   const dir = scratch(t)
   const notExec = await run([dir]).catch((e: unknown) => e)
   t.match(notExec, { exitCode: 1, message: new RegExp(`^cannot run ${dir}: .*EACCES`) })
+  // with output files: the 'close' that follows the 'error' reads none of the files closed by then
+  for (const opts of [{ untilExit: true }, { mergeStderr: true }]) {
+    t.match(await run(['/nonexistent/halo-nothing'], opts).catch((e: unknown) => e), { exitCode: 5 }, `rejected with ${Object.keys(opts)[0]}`)
+  }
+})
+
+t.test('settle: a child that tells its exit code is done then, with its output, while it still ends', async (t) => {
+  const files = { outFile: outputFile(), errFile: outputFile() }
+  const argv = sh('echo said; echo oops >&2; echo 3 >&3; exec sleep 30')
+  const child = childProcess().spawn(argv[0], argv.slice(1), { stdio: ['ignore', files.outFile, files.errFile, 'pipe'] })
+  t.teardown(() => child.kill('SIGKILL'))
+  const r = await settle(child, argv, { untilExit: true }, files, child.stdio[3] as Readable)
+  t.same([r.code, r.signal, r.stdout, r.stderr], [3, null, 'said\n', 'oops\n'])
+  t.ok(running(child.pid!), 'the child had not ended')
 })
 
 t.test('runOk: stdout on success; a failure names the argv and quotes the last three lines it said', async (t) => {
