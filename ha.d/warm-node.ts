@@ -10,6 +10,7 @@
  */
 import { type ChildProcess } from 'node:child_process'
 import { existsSync, realpathSync } from 'node:fs'
+import type { Socket } from 'node:net'
 import { join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { childProcess, closeOutput, outputFile, run, settle, type RunOptions, type RunResult } from '../lib/exec.ts'
@@ -19,6 +20,8 @@ interface Waiting {
   child: ChildProcess
   outFile: number
   errFile: number
+  /** where it tells its exit code as it exits (ha.d/bin/warm-node.ts) */
+  told: Socket
 }
 
 /** a restart in place's stop and start of the failed resource */
@@ -58,7 +61,7 @@ export class WarmNode {
       // awaited now, as any agent run
       w.child.ref()
       w.child.stdin!.end(`${JSON.stringify(argv)}\n`)
-      return await settle(w.child, argv, opts, w)
+      return await settle(w.child, argv, opts, w, w.told)
     } finally {
       clearTimeout(this.refill)
       this.refill = setTimeout(() => this.fill(), REFILL_MS).unref()
@@ -81,13 +84,15 @@ export class WarmNode {
   private prepare(): void {
     const outFile = outputFile()
     const errFile = outputFile()
-    const child = childProcess().spawn(process.execPath, [join(this.bin, 'warm-node')], { env: this.env, stdio: ['pipe', outFile, errFile] })
+    const child = childProcess().spawn(process.execPath, [join(this.bin, 'warm-node')], { env: this.env, stdio: ['pipe', outFile, errFile, 'pipe'] })
     child.on('error', () => {})
     child.stdin!.on('error', () => {})
+    const told = child.stdio[3] as Socket
     // it waits on its stdin for ever: not a reason for the engine to stay
     child.unref()
-    ;(child.stdin as import('node:net').Socket).unref()
-    this.waiting.push({ child, outFile, errFile })
+    ;(child.stdin as Socket).unref()
+    told.unref()
+    this.waiting.push({ child, outFile, errFile, told })
   }
 
   private fitsOptions(opts: RunOptions): boolean {

@@ -45,6 +45,11 @@ t.test("an agent's first run is a new process; the next ones run in the Nodes st
   t.ok(second.ahead, 'the second ran in a Node started before it was asked')
   t.same([second.code, second.stdout, second.stderr], [first.code, first.stdout, first.stderr], 'the same output and exit code')
   t.match(second.stdout, /<resource-agent name="appserver"/)
+  // the exit code a Node tells as it exits (ha.d/bin/warm-node.ts), not 0 here: its pid file is missing
+  const coldMonitor = await run([agent, 'monitor'], { env, untilExit: true })
+  await until('two Nodes to wait', () => waiting().length === 2)
+  const monitor = await timed([agent, 'monitor'])
+  t.same([monitor.ahead, monitor.code, monitor.stdout, monitor.stderr], [true, 7, coldMonitor.stdout, coldMonitor.stderr], 'not running (7), as a new process says')
   const cold = await run([agent, 'start'], { env: { ...env, OCF_RESKEY_init_script: 'relative' }, untilExit: true })
   await until('two Nodes to wait', () => waiting().length === 2)
   const bad = await timed([agent, 'start'], { ...env, OCF_RESKEY_init_script: 'relative' })
