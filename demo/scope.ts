@@ -39,13 +39,18 @@ function runStep(step: Argv): void {
   spawnSync(step[0], step.slice(1), { stdio: 'ignore', timeout: 10_000 })
 }
 
-/** Runs argv when the scope ends, or when the process exits before that, once; in reverse order of registration. */
-export function atEnd(scope: Scope, argv: Argv): void {
+/**
+ * Runs argv when the scope ends, or when the process exits before that, once; in reverse order of
+ * registration. The function returned runs it now instead (for what is undone as soon as it has served).
+ */
+export function atEnd(scope: Scope, argv: Argv): () => void {
   arm()
   pending.add(argv)
-  scope.teardown(() => {
+  const once = () => {
     if (pending.has(argv)) runStep(argv)
-  })
+  }
+  scope.teardown(once)
+  return once
 }
 
 /**

@@ -1,6 +1,7 @@
 // The lab's clean-up (demo/scope.ts): a ClosableScope undoes its steps last first, whatever one of them
-// throws, and again after more are registered; atEnd's argv runs once, at the scope's end or, when the
-// process is ended first (TERM, as tap's timeout sends), at its exit, with the steps of every open scope.
+// throws, and again after more are registered; atEnd's argv runs once, at the scope's end (or before, when
+// asked) or, when the process is ended first (TERM, as tap's timeout sends), at its exit, with the steps
+// of every open scope.
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -41,6 +42,17 @@ t.test("atEnd's argv runs at the scope's end, once", async (t) => {
   scope.close()
   scope.close()
   t.equal(readFileSync(mark, 'utf8'), 'x\n')
+})
+
+t.test("atEnd's function runs the argv now, and then not at the scope's end", async (t) => {
+  const mark = join(scratch(), 'mark')
+  const scope = new ClosableScope()
+  const now = atEnd(scope, ['sh', '-c', `echo x >>${mark}`])
+  now()
+  t.equal(readFileSync(mark, 'utf8'), 'x\n', 'run at once')
+  now()
+  scope.close()
+  t.equal(readFileSync(mark, 'utf8'), 'x\n', 'and only then')
 })
 
 t.test('a process ended by TERM undoes what is left: atEnd steps of a scope that never ended, and open ClosableScopes', async (t) => {
