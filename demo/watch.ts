@@ -81,7 +81,9 @@ export class Watcher {
   sample(): void {
     const at = process.hrtime.bigint()
     for (const { node, haLog } of this.nodes) {
-      const now = node.up ? this.resources(node.pid) : new Set<ResourceName>()
+      // read once: each read of it is four of the host's files, and this runs every 10 ms beside what is measured
+      const pid = node.pid
+      const now = pid > 0 ? this.resources(pid) : new Set<ResourceName>()
       const before = this.runs(node.name)
       for (const r of RESOURCES) {
         if (now.has(r) !== before.has(r)) this.events.push({ at, node: node.name, what: `${r} ${now.has(r) ? 'up' : 'down'}` })
@@ -109,9 +111,7 @@ export class Watcher {
     }
     if (read('mountinfo').includes(` ${this.probe.mountpoint} `)) found.add('disk')
     if (new RegExp(`\\|-- ${this.probe.vip.replaceAll('.', '\\.')}\\n\\s+/32 host LOCAL`).test(read('net/fib_trie'))) found.add('vip')
-    const listening = read('net/tcp')
-      .split('\n')
-      .filter((l) => l.split(/\s+/)[4] === '0A')
+    const listening = listeningLines(pid)
     for (const [r, port] of Object.entries(this.probe.ports)) if (listening.some((l) => l.includes(hex(port)))) found.add(r as ResourceName)
     return found
   }
@@ -132,6 +132,41 @@ export class Watcher {
     const complete = text.lastIndexOf('\n') + 1
     this.logAt.set(file, from + Buffer.byteLength(text.slice(0, complete)))
     return text.slice(0, complete).split('\n').filter(Boolean)
+  }
+}
+
+/**
+ * The listening sockets of the process's network namespace. /proc's TCP table lists them first, then walks
+ * the host's whole TCP hash (every node's sockets, a server's thousands of TIME_WAITs): read a page at a
+ * time, it is left at the first socket that does not listen. Whole, it took milliseconds per read, every 10
+ * ms, on the CPU of what is measured.
+ */
+function listeningLines(pid: number): string[] {
+  let fd: number
+  try {
+    fd = openSync(`/proc/${pid}/net/tcp`, 'r')
+  } catch {
+    return []
+  }
+  const lines: string[] = []
+  try {
+    const page = Buffer.alloc(4096)
+    let rest = ''
+    for (let n = readSync(fd, page); n > 0; n = readSync(fd, page)) {
+      const text = rest + page.toString('latin1', 0, n)
+      const complete = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean)
+      rest = text.slice(text.lastIndexOf('\n') + 1)
+      for (const line of complete) {
+        const state = line.trim().split(/\s+/)[3]
+        if (state === '0A') lines.push(line)
+        else if (state !== 'st') return lines
+      }
+    }
+    return lines
+  } catch {
+    return lines
+  } finally {
+    closeSync(fd)
   }
 }
 
