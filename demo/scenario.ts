@@ -182,9 +182,10 @@ export async function crash(stack: Stack, users: Client, service: Service): Prom
     return holder === undefined ? undefined : stack.watcher.find(down()!.at, holder, `${service} up`)
   }
   await until(`${service} to run again, with the whole group on one node`, () => back() !== undefined, 60_000)
-  const up = back()!
-  const served = await users.commitAfter(up.at)
-  return { from, to: up.node, at, served }
+  // the users' first answer once it was down, on their own clock: not the first after this watcher, which
+  // samples every 10 ms, saw it up again
+  const served = await users.commitAfter(down()!.at)
+  return { from, to: back()!.node, at, served }
 }
 
 /**
