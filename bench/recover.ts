@@ -1,11 +1,12 @@
 // bench/recover: the application server killed (SIGKILL) on the example cluster (demo/stack.ts) → the
-// next request its users get answered through the virtual IP. Local recovery (the example's recovery.cf:
+// next request its users get answered through the virtual IP (the kill is sent from the bench's own process,
+// timed at the signal: demo/scenario.ts). Local recovery (the example's recovery.cf:
 // the engine watches the server's pid file and restarts it in place) against today's failover (mon.cf's
 // ha-down.alert: mon sees the ports closed, hb_standby all, the group to the peer). Each split at
 // halo-mon's stop, which is the first thing either does once the failure reaches the engine (the group
 // stops right to left): before it, detection (the engine's watch: tens of ms; mon: interval 2s, alertafter
 // 2, 4 to 6 s); after it, the recovery. Also the application server's own start time (`halo
-// demo-appserver start` on the standby node, to its ports accepting), measured in the same run.
+// demo-appserver start` on the standby node, from its exec to its ports listening), measured in the same run.
 //   npm run bench:recover [-- --runs N]     (default 10; root; needs the programs built into dist/)
 // Goal: the restart's median (kill → answered) within 100 ms of the server's own start time, and under a
 // third of the failover's.
