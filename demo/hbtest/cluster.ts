@@ -166,8 +166,8 @@ debugfile /var/lib/heartbeat/ha-debug
           await (kind === 'heartbeat' ? heartbeatAnswers(vm) : engineAnswers(vm, bin('cl_status')))
         },
         running(r) {
-          const pid = vm.pid
-          return pid > 0 && existsSync(`/proc/${pid}/root/run/hbtest/${r}.running`)
+          // powered off, the path is under /proc/0, which never exists
+          return existsSync(vm.path(`/run/hbtest/${r}.running`))
         },
         hbtestLog() {
           const file = join(lib, 'hbtest/log')

@@ -2,7 +2,7 @@
  * What cluster scenarios ask of their nodes, halo or Heartbeat alike: who runs which hbtest resource, the
  * settled resource state, the engine's own status, and a power cut that takes the node's resources with it.
  */
-import { ask, type EngineStatus } from '../../ha.d/control.ts'
+import { ask, controlSocket, type EngineStatus } from '../../ha.d/control.ts'
 import type { HaloNode } from './cluster.ts'
 import { until } from '../../lib/wait.ts'
 
@@ -31,7 +31,7 @@ export async function settled(node: HaloNode, rsc: string, ms = 20_000): Promise
 
 /** The engine's status as the control socket gives it, read from the host through the node's /run. */
 export async function engineStatus(node: HaloNode): Promise<EngineStatus> {
-  const answer = await ask({ op: 'status' }, `/proc/${node.vm.pid}/root/run/halo/heartbeat.sock`)
+  const answer = await ask({ op: 'status' }, node.vm.path(controlSocket({})))
   if (!answer?.ok || !answer.status) throw new Error(`${node.name}: no status from the engine`)
   return answer.status
 }

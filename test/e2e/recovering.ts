@@ -6,7 +6,7 @@
 import type { Test } from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { ask, type FailureCount } from '../../ha.d/control.ts'
+import { ask, controlSocket, type FailureCount } from '../../ha.d/control.ts'
 import type { VirtualNode } from '../../demo/node.ts'
 import { PID_FILE } from '../../demo/appserver.ts'
 import { lostRows, startClient, startRequests, type Client } from '../../demo/scenario.ts'
@@ -37,7 +37,7 @@ export async function cluster(t: Test, opts: Partial<StackOptions> = {}): Promis
 }
 
 /** the node's engine's control socket, from the host */
-export const socketOf = (node: VirtualNode) => `/proc/${node.pid}/root/run/halo/heartbeat.sock`
+export const socketOf = (node: VirtualNode) => node.path(controlSocket({}))
 
 /** the failures the node's engine counts, by resource script */
 export async function failures(node: VirtualNode): Promise<Record<string, FailureCount>> {

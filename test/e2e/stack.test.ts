@@ -8,7 +8,7 @@ import t, { type Test } from 'tap'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ask } from '../../ha.d/control.ts'
+import { ask, controlSocket } from '../../ha.d/control.ts'
 import type { VirtualNode } from '../../demo/node.ts'
 import { freeze, lostRows, powerCut, rejoin, serviceFailure, servedBy, startClient, type Client } from '../../demo/scenario.ts'
 import { ClosableScope } from '../../demo/scope.ts'
@@ -37,7 +37,7 @@ const hostNowNs = () => BigInt(Date.now()) * 1_000_000n
 
 /** the fences the node's engine made, from its control socket */
 async function fences(node: VirtualNode) {
-  const answer = await ask({ op: 'status' }, `/proc/${node.pid}/root/run/halo/heartbeat.sock`)
+  const answer = await ask({ op: 'status' }, node.path(controlSocket({})))
   if (!answer?.ok || !answer.status) throw new Error(`${node.name}: no status from the engine`)
   return answer.status.fencing?.history ?? []
 }

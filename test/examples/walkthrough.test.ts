@@ -186,7 +186,7 @@ t.test('the example README, followed on two nodes, comes back after both reboot'
   await paste(node1, mountIt)
   // "install the application server under /srv/ha/aggregate, its init script at /srv/ha/aggregate/bin/linkserv
   // (it must write /run/linkserv.pid)": the demo's server (demo/appserver.ts) does
-  const linkserv = `/proc/${node1.pid}/root/srv/ha/aggregate/bin/linkserv`
+  const linkserv = node1.path('/srv/ha/aggregate/bin/linkserv')
   await runOk(['mkdir', '-p', dirname(linkserv)])
   writeFileSync(linkserv, `#!/bin/sh\nexec '${process.execPath}' ${LIB}/bin/halo demo-appserver "$@"\n`, { mode: 0o755 })
   await paste(node1, rest)

@@ -6,6 +6,7 @@
 import t from 'tap'
 import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { controlSocket } from '../../ha.d/control.ts'
 import { encode } from '../../ha.d/wire/codec.ts'
 import { compose } from '../../ha.d/wire/compose.ts'
 import { Message } from '../../ha.d/wire/message.ts'
@@ -129,7 +130,7 @@ t.test('packets, control lines and FIFO messages at a running engine', async (t)
   t.ok(await accepted('probe1'), 'a valid packet of nodeb is still taken')
 
   // 2. the control socket: random bytes, lines that are not requests, requests with bad arguments
-  const socket = `/proc/${a.vm.pid}/root/run/halo/heartbeat.sock`
+  const socket = a.vm.path(controlSocket({}))
   const lines = tries(1500)
   const wrong: string[] = []
   // first what the fuzz once found: a standby of an unknown set was carried out, an unknown op answered "undefined"

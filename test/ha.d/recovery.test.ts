@@ -4,14 +4,14 @@
 import t, { type Test } from 'tap'
 import { copyFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Request, ask } from '../../ha.d/control.ts'
+import { type Request, ask, controlSocket } from '../../ha.d/control.ts'
 import { readHistory } from '../../ha.d/history.ts'
 import { until } from '../../lib/wait.ts'
 import { bin, cluster, type HaloNode } from '../harness/cluster.ts'
 import { calls, engineStatus, runsExactly, settled } from '../harness/scenario.ts'
 
 const ALL = ['r1', 'r2', 'r3']
-const request = (n: HaloNode, r: Request) => ask(r, `/proc/${n.vm.pid}/root/run/halo/heartbeat.sock`, 60_000)
+const request = (n: HaloNode, r: Request) => ask(r, n.vm.path(controlSocket({})), 60_000)
 const journal = (n: HaloNode) => readHistory(join(n.dir, 'var/lib/halo/history.jsonl'))
 const counted = async (n: HaloNode, resource: string) => (await engineStatus(n)).failures?.find((f) => f.resource === resource)
 /** hbtest's start/stop calls on the node from the `from`-th on */

@@ -2,7 +2,7 @@
 // and halo cleanup say so when no engine runs.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { ask } from '../../ha.d/control.ts'
+import { ask, controlSocket } from '../../ha.d/control.ts'
 import type { StatusReport } from '../../ops/status/collect.ts'
 import { bin, cluster } from '../harness/cluster.ts'
 import { atHome } from '../harness/scenario.ts'
@@ -14,7 +14,7 @@ t.test('the failures counted in halo status; halo restart without an engine', as
   const [a, b] = await cluster(t)
   await Promise.all([a.boot(), b.boot()])
   await atHome(a, b)
-  const answer = await ask({ op: 'recover', resource: 'hbtest::r2', by: 'the test' }, `/proc/${a.vm.pid}/root/run/halo/heartbeat.sock`, 60_000)
+  const answer = await ask({ op: 'recover', resource: 'hbtest::r2', by: 'the test' }, a.vm.path(controlSocket({})), 60_000)
   t.match(answer, { ok: true, message: /^hbtest::r2 restarted in place/ })
 
   const json = await a.vm.exec([bin('halo'), 'status', '--output-as=json'], { timeout: 30_000 })
